@@ -1,0 +1,83 @@
+// AuditLog: the hash-chained, durable audit log the gateway appends to from its I/O threads.
+//
+// STATUS: contract written first so the gateway and the audit module can be built in parallel.
+// The audit module owns this file; it may add to it, not change what is declared here.
+//
+// Threading: append() may be called from any thread and never blocks on disk; the record is
+// serialised, chained and written by one dedicated writer thread with group commit. The
+// completion runs on the writer thread once the record is durable in the configured mode (or
+// could not be written); it must not block — post back to your own strand/executor.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "portcullis/audit/event.hpp"
+#include "portcullis/common/result.hpp"
+
+namespace portcullis::audit {
+
+enum class DurabilityMode {
+  Strict,   // the completion runs only after fdatasync of the record
+  Batched,  // the completion runs once the record is written; fdatasync every sync_interval
+};
+
+// One field rule: a JSON-pointer-like dotted path into the Cedar request context
+// (e.g. "input.password", "input.card.number"), dropped or replaced by its HMAC.
+struct RedactionRule {
+  enum class Action { Drop, Hmac };
+  std::string path;
+  Action action = Action::Drop;
+};
+
+struct AuditLogOptions {
+  std::filesystem::path dir;                            // audit-YYYYMMDD-HHMMSS.jsonl files
+  DurabilityMode mode = DurabilityMode::Strict;
+  std::chrono::milliseconds sync_interval{10};          // batched mode
+  std::uint64_t rotate_bytes = 256ull * 1024 * 1024;    // rotate when a file reaches this
+  std::chrono::seconds rotate_interval{24 * 3600};      // ... or is this old
+  std::uint32_t retention_files = 0;                    // 0 = keep every rotated file
+  std::uint64_t checkpoint_every_records = 1000;        // checkpoint record cadence
+  std::chrono::seconds checkpoint_interval{60};
+  std::filesystem::path signing_key;                    // Ed25519 PKCS#8 PEM; empty = no checkpoints signatures
+  std::vector<RedactionRule> redaction;
+  std::string hmac_key;                                 // raw key bytes for Hmac rules
+  std::string product_version;                          // metadata.product.version
+  std::string log_name = "portcullis";                  // metadata.log_name
+};
+
+// What the caller learns about its record once it is durable.
+struct AppendReceipt {
+  std::uint64_t sequence = 0;  // metadata.sequence
+  std::string uid;             // metadata.uid (the decision record's uid is the answer's audit_uid)
+};
+
+using AppendCompletion = std::function<void(Result<AppendReceipt>)>;
+
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+
+  // Opens (or creates) the log in options.dir: takes the directory's exclusive lock, recovers a
+  // torn tail (appending a recovery record), and resumes the chain and sequence.
+  static Result<std::unique_ptr<AuditLog>> open(const AuditLogOptions& options);
+
+  // Appends; `done` runs on the writer thread when the record is durable or failed. A failed
+  // append (disk full, I/O error, file removed) reports an Error and the log keeps trying to
+  // recover for later appends.
+  virtual void append(DecisionEvent event, AppendCompletion done) = 0;
+  virtual void append(OutcomeEvent event, AppendCompletion done) = 0;
+  virtual void append(AdminEvent event, AppendCompletion done) = 0;
+
+  // True when the last write succeeded (for /readyz).
+  [[nodiscard]] virtual bool healthy() const = 0;
+  // Writes a final checkpoint and stops the writer thread; later appends fail.
+  virtual void close() = 0;
+};
+
+}  // namespace portcullis::audit

@@ -1,0 +1,25 @@
+// A Cedar authorization request (principal, action, resource, context) and its JSON form.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "portcullis/common/result.hpp"
+#include "portcullis/policy/value.hpp"
+
+namespace portcullis::policy {
+
+struct Request {
+  EntityUid principal;
+  EntityUid action;
+  EntityUid resource;
+  Value context;  // a record
+};
+
+// Cedar's JSON request form, as `check --request/--batch` reads it:
+// {"principal":{"type":"Agent","id":"a"},"action":{"type":"Action","id":"tools/call"},
+//  "resource":{...},"context":{...}}  (context optional, default {}; Cedar JSON escapes allowed;
+// `"principal": "Agent::\"a\""` string form accepted too).
+[[nodiscard]] Result<Request> request_from_json(const nlohmann::json& json);
+[[nodiscard]] nlohmann::json request_to_json(const Request& request);
+
+}  // namespace portcullis::policy

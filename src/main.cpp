@@ -1,0 +1,3 @@
+#include "portcullis/cli/app.hpp"
+
+int main(int argc, char** argv) { return portcullis::cli::run(argc, argv); }
