@@ -1,0 +1,252 @@
+// Metrics: a small Prometheus registry (counters, gauges, fixed-bucket histograms, with labels)
+// rendered in the text exposition format 0.0.4.
+//
+// Threading: every member function of Counter, Gauge, Histogram, Family and Registry may be
+// called from any thread at any time. The hot path (inc / add / set / observe) is lock-free:
+// counters and histograms are sharded over cache-line-padded atomics, so N I/O threads do not
+// fight over one cache line. Family::with() takes a shared (reader) lock to find a child and
+// the exclusive lock only the first time a label combination is seen; callers on the hot path
+// may instead look a child up once (at config load) and keep the reference.
+//
+// Lifetime: a child returned by Family::with() is never removed, so the reference stays valid
+// as long as the Registry lives. Memory is bounded: each family holds at most `max_series`
+// children; label combinations beyond that all land in one child whose label values are all
+// "overflow" (and are still counted), so a bug that puts unbounded values in a label cannot
+// exhaust memory.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::admin {
+
+namespace detail {
+// Number of shards for hot counters. A power of two; threads pick a shard once (round robin).
+inline constexpr std::size_t kShards = 8;
+// The calling thread's shard index, in [0, kShards).
+std::size_t this_thread_shard() noexcept;
+
+struct alignas(64) PaddedU64 {
+  std::atomic<std::uint64_t> value{0};
+};
+struct alignas(64) PaddedDouble {
+  std::atomic<double> value{0.0};
+};
+}  // namespace detail
+
+// A monotonically increasing count.
+class Counter {
+ public:
+  void inc(std::uint64_t n = 1) noexcept;
+  [[nodiscard]] std::uint64_t value() const noexcept;
+
+ private:
+  std::array<detail::PaddedU64, detail::kShards> shards_{};
+};
+
+// A value that goes up and down (set by whoever owns the fact: queue length, lag, list size).
+class Gauge {
+ public:
+  void set(double v) noexcept;
+  void add(double delta) noexcept;
+  [[nodiscard]] double value() const noexcept;
+
+ private:
+  std::atomic<double> value_{0.0};
+};
+
+// A histogram with fixed upper bounds (Prometheus `le`), plus the implicit +Inf bucket.
+class Histogram {
+ public:
+  // `upper_bounds` must be finite and strictly increasing (checked by Registry::histogram).
+  explicit Histogram(std::vector<double> upper_bounds);
+
+  void observe(double v) noexcept;
+
+  struct Snapshot {
+    std::vector<double> upper_bounds;           // without +Inf
+    std::vector<std::uint64_t> cumulative;      // one per bound, then +Inf (== count)
+    double sum = 0.0;
+    std::uint64_t count = 0;
+  };
+  [[nodiscard]] Snapshot snapshot() const;
+
+ private:
+  struct alignas(64) Shard {
+    std::unique_ptr<std::atomic<std::uint64_t>[]> buckets;  // bounds + 1 (+Inf), not cumulative
+    std::atomic<double> sum{0.0};
+  };
+  std::vector<double> upper_bounds_;
+  std::array<Shard, detail::kShards> shards_;
+};
+
+// All children of one metric name, keyed by their label values (in label-name order).
+template <typename Metric>
+class Family {
+ public:
+  using Factory = std::function<std::unique_ptr<Metric>()>;
+
+  Family(std::vector<std::string> label_names, std::size_t max_series, Factory factory);
+
+  // The child for these label values (created on first use). The number of values must equal
+  // the number of label names; a mismatch is a programming error and lands in the overflow
+  // child (and asserts in debug builds).
+  Metric& with(std::initializer_list<std::string_view> label_values);
+  Metric& with(std::span<const std::string_view> label_values);
+
+  [[nodiscard]] const std::vector<std::string>& label_names() const { return label_names_; }
+
+  // Calls `visit(label_values, metric)` for every child, sorted by label values (byte order).
+  void for_each(
+      const std::function<void(const std::vector<std::string>&, const Metric&)>& visit) const;
+
+ private:
+  struct KeyLess {
+    using is_transparent = void;
+    bool operator()(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
+    bool operator()(const std::vector<std::string>& a, std::span<const std::string_view> b) const;
+    bool operator()(std::span<const std::string_view> a, const std::vector<std::string>& b) const;
+  };
+
+  std::vector<std::string> label_names_;
+  std::size_t max_series_;
+  Factory factory_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<Metric>, KeyLess> children_;
+  Metric* overflow_ = nullptr;  // created lazily under the exclusive lock
+};
+
+extern template class Family<Counter>;
+extern template class Family<Gauge>;
+extern template class Family<Histogram>;
+
+// Owns metric families and renders them. Register every family at start-up (registration is
+// not for the hot path); render() may run concurrently with updates and registrations.
+class Registry {
+ public:
+  static constexpr std::size_t kDefaultMaxSeries = 10000;
+
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // Metric names must match [a-zA-Z_:][a-zA-Z0-9_:]* and be unique; label names must match
+  // [a-zA-Z_][a-zA-Z0-9_]*, must not start with "__" and (for histograms) must not be "le";
+  // histogram bounds must be finite and strictly increasing. A violation is a programming
+  // error: these throw std::invalid_argument (start-up only, never on the hot path).
+  Family<Counter>& counter(std::string name, std::string help,
+                           std::vector<std::string> label_names = {},
+                           std::size_t max_series = kDefaultMaxSeries);
+  Family<Gauge>& gauge(std::string name, std::string help,
+                       std::vector<std::string> label_names = {},
+                       std::size_t max_series = kDefaultMaxSeries);
+  Family<Histogram>& histogram(std::string name, std::string help,
+                               std::vector<std::string> label_names, std::vector<double> upper_bounds,
+                               std::size_t max_series = kDefaultMaxSeries);
+
+  // The Prometheus text exposition format 0.0.4: per family `# HELP`, `# TYPE`, then samples;
+  // families in registration order, children sorted by label values. Content type:
+  // kPrometheusContentType.
+  [[nodiscard]] std::string render() const;
+
+ private:
+  struct Entry;
+  mutable std::shared_mutex mutex_;
+  std::vector<std::unique_ptr<Entry>> entries_;
+};
+
+inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Escaping rules of the text format (exposed for tests and for other renderers).
+std::string escape_help(std::string_view help);          // `\` → `\\`, newline → `\n`
+std::string escape_label_value(std::string_view value);  // also `"` → `\"`
+// A sample value as Prometheus writes it: integers without a fraction, "+Inf", "-Inf", "NaN",
+// otherwise the shortest text that reads back to the same double.
+std::string format_value(double v);
+
+// ---------------------------------------------------------------------------------------------
+// The gateway's metrics, pre-registered with fixed names (all prefixed `portcullis_`).
+
+enum class DecisionResult { Allow, Deny, Error };
+enum class UpstreamErrorKind { Connect, Tls, Timeout, Protocol, Closed };
+enum class ReloadResult { Ok, Failed };
+
+std::string_view to_string(DecisionResult r);      // "allow" | "deny" | "error"
+std::string_view to_string(UpstreamErrorKind k);   // "connect" | "tls" | "timeout" | "protocol" | "closed"
+std::string_view to_string(ReloadResult r);        // "ok" | "failed"
+
+// Thread-safe like the Registry. The named functions are shorthands over the public families;
+// hot paths may cache `requests.with({...})` children per listener/route at config load.
+class GatewayMetrics {
+ public:
+  GatewayMetrics();
+  GatewayMetrics(const GatewayMetrics&) = delete;
+  GatewayMetrics& operator=(const GatewayMetrics&) = delete;
+
+  // Every action that reached a route (one per JSON-RPC element / A2A call / HTTP request).
+  void count_request(std::string_view listener, std::string_view route, std::string_view protocol);
+  // One per decision; Error = the decision path itself failed (policy error under deny, bug).
+  void count_decision(std::string_view route, DecisionResult result);
+  void observe_decision_latency(double seconds);
+  void observe_upstream_latency(std::string_view route, double seconds);
+  void count_upstream_error(std::string_view route, UpstreamErrorKind kind);
+  void count_audit_append_failure();
+  // Set by each SIEM sink: records written to the file but not yet delivered to it.
+  void set_audit_sink_lag(std::string_view sink, double records);
+  // Counted by the reload implementation (SIGHUP and POST /reload alike), not by the handler.
+  void count_reload(ReloadResult result);
+  // `reason` must come from a small fixed set (e.g. "no_certificate", "unknown_ca", "expired",
+  // "no_identity", "protocol", "timeout"): it is a label value.
+  void count_handshake_failure(std::string_view listener, std::string_view reason);
+  void set_quarantined_agents(std::size_t n);
+  // A broken invariant in the decision path (CONVENTIONS "Errors" 3): denied, logged, counted.
+  void count_policy_invariant_bug();
+
+  [[nodiscard]] std::string render() const { return registry_.render(); }
+  [[nodiscard]] Registry& registry() { return registry_; }
+
+ private:
+  Registry registry_;
+
+ public:
+  // portcullis_requests_total{listener,route,protocol}
+  Family<Counter>& requests;
+  // portcullis_decisions_total{route,result}
+  Family<Counter>& decisions;
+  // portcullis_decision_duration_seconds (buckets 10 µs … 100 ms)
+  Family<Histogram>& decision_duration;
+  // portcullis_upstream_duration_seconds{route} (buckets 1 ms … 30 s)
+  Family<Histogram>& upstream_duration;
+  // portcullis_upstream_errors_total{route,kind}
+  Family<Counter>& upstream_errors;
+  // portcullis_audit_append_failures_total
+  Family<Counter>& audit_append_failures;
+  // portcullis_audit_sink_lag_records{sink}
+  Family<Gauge>& audit_sink_lag;
+  // portcullis_reloads_total{result}
+  Family<Counter>& reloads;
+  // portcullis_tls_handshake_failures_total{listener,reason}
+  Family<Counter>& handshake_failures;
+  // portcullis_quarantined_agents
+  Family<Gauge>& quarantined_agents;
+  // portcullis_policy_invariant_bugs_total
+  Family<Counter>& policy_invariant_bugs;
+};
+
+// The bucket bounds used above, in seconds (also for tests and dashboards).
+extern const std::vector<double> kDecisionLatencyBuckets;
+extern const std::vector<double> kUpstreamLatencyBuckets;
+
+}  // namespace portcullis::admin
