@@ -1,0 +1,24 @@
+// Strict JSON: parse only text that every conforming JSON parser reads the same way.
+//
+// Refused (with a message saying what and at which byte offset): a byte-order mark, invalid
+// UTF-8 anywhere, lone surrogates (`\ud800`), duplicate object keys at any depth (compared after
+// unescaping, so `"a"` and `"\u0061"` collide), trailing data after the value, nesting deeper
+// than `max_depth`, integers outside the 64-bit range (another parser would round them),
+// numbers that overflow a double, and U+0000 anywhere in a string or key (a C upstream would
+// truncate at it, so the policy would decide on a different string than the one executed).
+//
+// Never throws. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "portcullis/common/result.hpp"
+
+namespace portcullis::protocol {
+
+[[nodiscard]] Result<nlohmann::json> parse_strict_json(std::string_view text,
+                                                       std::uint32_t max_depth);
+
+}  // namespace portcullis::protocol
