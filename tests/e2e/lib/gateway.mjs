@@ -3,7 +3,7 @@
 // waits until /readyz answers 200 on the admin port.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, tlsFetch, waitFor } from './net.mjs';
 import { startProcess } from './procs.mjs';
@@ -119,6 +119,12 @@ export async function startGateway(dir, { pkiDir, routes, policiesDir, entities,
     auditFiles() {
       const d = path.join(dir, 'audit');
       return fs.readdirSync(d).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(d, f));
+    },
+    /** `portcullis audit verify` on the log; returns { code, output }. */
+    verifyAudit(files) {
+      const args = ['audit', 'verify', ...(files ?? this.auditFiles()), '--public-key', path.join(keysDir, 'audit.pub')];
+      const r = spawnSync(bin, args, { encoding: 'utf8' });
+      return { code: r.status, output: `${r.stdout}${r.stderr}`, command: [bin, ...args].join(' ') };
     },
     async stop() {
       const r = await proc.stop('SIGTERM', 8000);

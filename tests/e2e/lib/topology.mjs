@@ -12,6 +12,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { e2eRoot, startEchoAgent, startToolServer } from './peers.mjs';
 import { startGateway } from './gateway.mjs';
+import { startRsyslog } from './rsyslog.mjs';
 import { tlsFetch } from './net.mjs';
 
 export const target = process.env.E2E_TARGET ?? 'gateway';
@@ -30,23 +31,29 @@ export function makePki(dir) {
  *   policies: directory of .cedar files (default tests/e2e/policies/scenarios)
  *   entities: entities file (default <policies>/entities.json if present)
  *   a2a:      also start the echo agent (route /peer)
- *   sinks:    SIEM sinks for the gateway
+ *   siem:     also start rsyslog (RELP over TLS) and make it the gateway's audit sink
  * Returns { mcpUrl, a2aUrl, fetchAs(identity), tools, echo, gateway, pki, work, stop() }.
  */
-export async function startTopology(name, { policies, entities, a2a = false, sinks, copyPolicies = false } = {}) {
+export async function startTopology(name, { policies, entities, a2a = false, siem = false, copyPolicies = false } = {}) {
   const work = fs.mkdtempSync(path.join(process.env.E2E_WORK_DIR ?? os.tmpdir(), `portcullis-e2e-${name}-`));
   const pki = makePki(path.join(work, 'pki'));
   const logDir = work;
   const tools = await startToolServer({ logDir });
   const echo = a2a ? await startEchoAgent({ logDir }) : null;
   const fetches = [];
-  const topo = { name, work, pki, tools, echo, gateway: null, viaGateway };
+  const rsyslog = siem && viaGateway ? await startRsyslog(path.join(work, 'rsyslog'), { pki, logDir }) : null;
+  const sinks = rsyslog ? [{
+    type: 'relp', address: rsyslog.address,
+    tls: { ca: `${pki}/ca.pem`, cert: `${pki}/siem-client.pem`, key: `${pki}/siem-client.key` },
+  }] : [];
+  const topo = { name, work, pki, tools, echo, rsyslog, gateway: null, viaGateway };
 
   topo.stop = async () => {
     for (const f of fetches) await f.close();
     if (topo.gateway) await topo.gateway.stop();
     await tools.stop();
     if (echo) await echo.stop();
+    if (rsyslog) await rsyslog.stop();
   };
 
   try {
