@@ -1,0 +1,462 @@
+// policy::Value: constructors, the total order, and the JSON forms (Cedar's escaped form and the
+// gateway's plain form for agent-supplied data).
+#include "portcullis/policy/value.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "policy/extensions.hpp"
+#include "policy/value_node.hpp"
+
+namespace portcullis::policy {
+namespace {
+
+std::shared_ptr<Value::Node> make_node(Kind kind) {
+  auto node = std::make_shared<Value::Node>();
+  node->kind = kind;
+  return node;
+}
+
+template <typename T>
+int three_way(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+}  // namespace
+
+int compare_nodes(const Value::Node& a, const Value::Node& b) {
+  if (a.kind != b.kind) return three_way(a.kind, b.kind);
+  switch (a.kind) {
+    case Kind::Bool:
+      return three_way(a.b, b.b);
+    case Kind::Long:
+      return three_way(a.n, b.n);
+    case Kind::String:
+      return a.s.compare(b.s) < 0 ? -1 : (a.s == b.s ? 0 : 1);
+    case Kind::Entity: {
+      const int t = a.uid.type.compare(b.uid.type);
+      if (t != 0) return t < 0 ? -1 : 1;
+      const int i = a.uid.id.compare(b.uid.id);
+      return i < 0 ? -1 : (i > 0 ? 1 : 0);
+    }
+    case Kind::Set: {
+      const std::size_t n = std::min(a.elements.size(), b.elements.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        const int c = compare_values(a.elements[i], b.elements[i]);
+        if (c != 0) return c;
+      }
+      return three_way(a.elements.size(), b.elements.size());
+    }
+    case Kind::Record: {
+      const std::size_t n = std::min(a.fields.size(), b.fields.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        const int k = a.fields[i].first.compare(b.fields[i].first);
+        if (k != 0) return k < 0 ? -1 : 1;
+        const int c = compare_values(a.fields[i].second, b.fields[i].second);
+        if (c != 0) return c;
+      }
+      return three_way(a.fields.size(), b.fields.size());
+    }
+    case Kind::Extension: {
+      if (a.ext.kind != b.ext.kind) return three_way(a.ext.kind, b.ext.kind);
+      if (a.ext.kind == ExtKind::Ip) {
+        if (a.ext.ip.v6 != b.ext.ip.v6) return three_way(a.ext.ip.v6, b.ext.ip.v6);
+        if (a.ext.ip.bytes != b.ext.ip.bytes) return three_way(a.ext.ip.bytes, b.ext.ip.bytes);
+        return three_way(a.ext.ip.prefix, b.ext.ip.prefix);
+      }
+      return three_way(a.ext.n, b.ext.n);
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+const char* kind_word(Kind kind) {
+  switch (kind) {
+    case Kind::Bool:
+      return "Bool";
+    case Kind::Long:
+      return "Long";
+    case Kind::String:
+      return "String";
+    case Kind::Entity:
+      return "Entity";
+    case Kind::Set:
+      return "Set";
+    case Kind::Record:
+      return "Record";
+    case Kind::Extension:
+      return "Extension";
+  }
+  return "?";
+}
+
+}  // namespace
+
+int compare_values(const Value& a, const Value& b) {
+  if (&a.node() == &b.node()) return 0;
+  return compare_nodes(a.node(), b.node());
+}
+
+const char* type_name(const Value::Node& node) {
+  if (node.kind != Kind::Extension) return kind_word(node.kind);
+  switch (node.ext.kind) {
+    case ExtKind::Ip:
+      return "ipaddr";
+    case ExtKind::Decimal:
+      return "decimal";
+    case ExtKind::Datetime:
+      return "datetime";
+    case ExtKind::Duration:
+      return "duration";
+  }
+  return "?";
+}
+
+const Value* find_field(const Value::Node& record, std::string_view key) {
+  const auto it = std::lower_bound(
+      record.fields.begin(), record.fields.end(), key,
+      [](const std::pair<std::string, Value>& f, std::string_view k) { return f.first < k; });
+  if (it == record.fields.end() || it->first != key) return nullptr;
+  return &it->second;
+}
+
+std::string EntityUid::to_string() const {
+  std::string out = type + "::\"";
+  for (const unsigned char c : id) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u{";
+          if (c >= 16) out += kHex[c >> 4];
+          out += kHex[c & 15];
+          out += '}';
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+Value::Value() {
+  static const std::shared_ptr<const Node> kEmptyRecord = make_node(Kind::Record);
+  node_ = kEmptyRecord;
+}
+
+Value Value::boolean(bool b) {
+  static const std::shared_ptr<const Node> kTrue = [] {
+    auto n = make_node(Kind::Bool);
+    n->b = true;
+    return n;
+  }();
+  static const std::shared_ptr<const Node> kFalse = make_node(Kind::Bool);
+  return Value(b ? kTrue : kFalse);
+}
+
+Value Value::integer(std::int64_t n) {
+  auto node = make_node(Kind::Long);
+  node->n = n;
+  return Value(std::move(node));
+}
+
+Value Value::string(std::string s) {
+  auto node = make_node(Kind::String);
+  node->s = std::move(s);
+  return Value(std::move(node));
+}
+
+Value Value::entity(EntityUid uid) {
+  auto node = make_node(Kind::Entity);
+  node->uid = std::move(uid);
+  return Value(std::move(node));
+}
+
+Value Value::set(std::vector<Value> elements) {
+  auto node = make_node(Kind::Set);
+  std::sort(elements.begin(), elements.end(),
+            [](const Value& a, const Value& b) { return compare_values(a, b) < 0; });
+  elements.erase(std::unique(elements.begin(), elements.end(),
+                             [](const Value& a, const Value& b) {
+                               return compare_values(a, b) == 0;
+                             }),
+                 elements.end());
+  node->elements = std::move(elements);
+  return Value(std::move(node));
+}
+
+Value Value::record(std::vector<std::pair<std::string, Value>> fields) {
+  auto node = make_node(Kind::Record);
+  // Stable, then keep the last of equal keys: a later field wins, as in a JSON object.
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<std::string, Value>> unique;
+  unique.reserve(fields.size());
+  for (auto& f : fields) {
+    if (!unique.empty() && unique.back().first == f.first) {
+      unique.back() = std::move(f);
+    } else {
+      unique.push_back(std::move(f));
+    }
+  }
+  node->fields = std::move(unique);
+  return Value(std::move(node));
+}
+
+Result<Value> Value::extension(std::string_view constructor, std::string_view argument) {
+  auto node = make_node(Kind::Extension);
+  std::string error;
+  if (constructor == "ip") {
+    auto ip = ext::parse_ip(argument, error);
+    if (!ip) return fail(error);
+    node->ext.kind = ExtKind::Ip;
+    node->ext.ip = *ip;
+  } else if (constructor == "decimal") {
+    auto d = ext::parse_decimal(argument, error);
+    if (!d) return fail(error);
+    node->ext.kind = ExtKind::Decimal;
+    node->ext.n = *d;
+  } else if (constructor == "datetime") {
+    auto d = ext::parse_datetime(argument, error);
+    if (!d) return fail(error);
+    node->ext.kind = ExtKind::Datetime;
+    node->ext.n = *d;
+  } else if (constructor == "duration") {
+    auto d = ext::parse_duration(argument, error);
+    if (!d) return fail(error);
+    node->ext.kind = ExtKind::Duration;
+    node->ext.n = *d;
+  } else {
+    return fail("unknown extension function `" + std::string(constructor) + "`");
+  }
+  return Value(std::move(node));
+}
+
+namespace {
+
+Result<Value> from_plain(const nlohmann::json& json, int depth_left) {
+  if (depth_left < 0) return fail("JSON value nested too deeply");
+  switch (json.type()) {
+    case nlohmann::json::value_t::boolean:
+      return Value::boolean(json.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return Value::integer(json.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned: {
+      const auto u = json.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+        return Value::integer(static_cast<std::int64_t>(u));
+      }
+      return Value::string(json.dump());
+    }
+    case nlohmann::json::value_t::number_float:
+      return Value::string(json.dump());
+    case nlohmann::json::value_t::string:
+      return Value::string(json.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      std::vector<Value> elements;
+      elements.reserve(json.size());
+      for (const auto& e : json) {
+        if (e.is_null()) continue;
+        auto v = from_plain(e, depth_left - 1);
+        if (!v) return v;
+        elements.push_back(std::move(*v));
+      }
+      return Value::set(std::move(elements));
+    }
+    case nlohmann::json::value_t::object: {
+      std::vector<std::pair<std::string, Value>> fields;
+      fields.reserve(json.size());
+      for (auto it = json.begin(); it != json.end(); ++it) {
+        if (it.value().is_null()) continue;
+        auto v = from_plain(it.value(), depth_left - 1);
+        if (!v) return v;
+        fields.emplace_back(it.key(), std::move(*v));
+      }
+      return Value::record(std::move(fields));
+    }
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::binary:
+    case nlohmann::json::value_t::discarded:
+      break;
+  }
+  return fail("JSON null or binary value cannot become a Cedar value");
+}
+
+Result<EntityUid> uid_from_type_and_id(const nlohmann::json& json) {
+  if (!json.is_object()) return fail("expected an entity reference {\"type\": ..., \"id\": ...}");
+  const auto type = json.find("type");
+  const auto id = json.find("id");
+  if (type == json.end() || id == json.end() || !type->is_string() || !id->is_string() ||
+      json.size() != 2) {
+    return fail("expected an entity reference {\"type\": ..., \"id\": ...}");
+  }
+  EntityUid uid{type->get<std::string>(), id->get<std::string>()};
+  return uid;
+}
+
+Result<Value> from_cedar(const nlohmann::json& json, int depth_left) {
+  if (depth_left < 0) return fail("JSON value nested too deeply");
+  switch (json.type()) {
+    case nlohmann::json::value_t::boolean:
+      return Value::boolean(json.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return Value::integer(json.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned: {
+      const auto u = json.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(INT64_MAX)) {
+        return fail("integer " + json.dump() + " does not fit in a Cedar Long");
+      }
+      return Value::integer(static_cast<std::int64_t>(u));
+    }
+    case nlohmann::json::value_t::number_float:
+      return fail("number " + json.dump() + " is not an integer (Cedar has no floats)");
+    case nlohmann::json::value_t::string:
+      return Value::string(json.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      std::vector<Value> elements;
+      elements.reserve(json.size());
+      for (const auto& e : json) {
+        auto v = from_cedar(e, depth_left - 1);
+        if (!v) return v;
+        elements.push_back(std::move(*v));
+      }
+      return Value::set(std::move(elements));
+    }
+    case nlohmann::json::value_t::object: {
+      if (json.size() == 1 && json.contains("__entity")) {
+        auto uid = uid_from_type_and_id(json["__entity"]);
+        if (!uid) return fail("in __entity escape: " + uid.error().message);
+        return Value::entity(std::move(*uid));
+      }
+      if (json.size() == 1 && json.contains("__extn")) {
+        const auto& extn = json["__extn"];
+        if (!extn.is_object() || !extn.contains("fn") || !extn["fn"].is_string()) {
+          return fail("in __extn escape: expected {\"fn\": ..., \"arg\": ...}");
+        }
+        const auto fn = extn["fn"].get<std::string>();
+        if (extn.size() == 2 && extn.contains("arg")) {
+          const auto& arg = extn["arg"];
+          if (!arg.is_string()) {
+            return fail("in __extn escape: the argument of " + fn + " must be a string");
+          }
+          auto v = Value::extension(fn, arg.get<std::string>());
+          if (!v) return fail("in __extn escape: " + v.error().message);
+          return v;
+        }
+        // The two-argument form Cedar prints for datetimes: offset(datetime(..), duration(..)).
+        if (fn == "offset" && extn.size() == 2 && extn.contains("args") &&
+            extn["args"].is_array() && extn["args"].size() == 2) {
+          auto base = from_cedar(extn["args"][0], depth_left - 1);
+          auto delta = from_cedar(extn["args"][1], depth_left - 1);
+          if (!base) return base;
+          if (!delta) return delta;
+          const auto& b = base->node();
+          const auto& d = delta->node();
+          if (b.kind != Kind::Extension || b.ext.kind != ExtKind::Datetime ||
+              d.kind != Kind::Extension || d.ext.kind != ExtKind::Duration) {
+            return fail("in __extn escape: offset needs a datetime and a duration");
+          }
+          std::int64_t sum = 0;
+          if (__builtin_add_overflow(b.ext.n, d.ext.n, &sum)) {
+            return fail("in __extn escape: offset overflows");
+          }
+          auto node = std::make_shared<Value::Node>();
+          node->kind = Kind::Extension;
+          node->ext.kind = ExtKind::Datetime;
+          node->ext.n = sum;
+          return Value(std::move(node));
+        }
+        return fail("in __extn escape: unsupported form for function `" + fn + "`");
+      }
+      if (json.contains("__expr")) return fail("the __expr escape is not supported");
+      std::vector<std::pair<std::string, Value>> fields;
+      fields.reserve(json.size());
+      for (auto it = json.begin(); it != json.end(); ++it) {
+        auto v = from_cedar(it.value(), depth_left - 1);
+        if (!v) return fail("in attribute \"" + it.key() + "\": " + v.error().message);
+        fields.emplace_back(it.key(), std::move(*v));
+      }
+      return Value::record(std::move(fields));
+    }
+    case nlohmann::json::value_t::null:
+      return fail("null is not a Cedar value");
+    case nlohmann::json::value_t::binary:
+    case nlohmann::json::value_t::discarded:
+      break;
+  }
+  return fail("unsupported JSON value");
+}
+
+}  // namespace
+
+Result<Value> value_from_plain_json(const nlohmann::json& json, int max_depth) {
+  return from_plain(json, max_depth);
+}
+
+Result<Value> value_from_cedar_json(const nlohmann::json& json, int max_depth) {
+  return from_cedar(json, max_depth);
+}
+
+nlohmann::json value_to_cedar_json(const Value& value) {
+  const auto& n = value.node();
+  switch (n.kind) {
+    case Kind::Bool:
+      return n.b;
+    case Kind::Long:
+      return n.n;
+    case Kind::String:
+      return n.s;
+    case Kind::Entity:
+      return {{"__entity", {{"type", n.uid.type}, {"id", n.uid.id}}}};
+    case Kind::Set: {
+      auto out = nlohmann::json::array();
+      for (const auto& e : n.elements) out.push_back(value_to_cedar_json(e));
+      return out;
+    }
+    case Kind::Record: {
+      auto out = nlohmann::json::object();
+      for (const auto& [k, v] : n.fields) out[k] = value_to_cedar_json(v);
+      return out;
+    }
+    case Kind::Extension:
+      switch (n.ext.kind) {
+        case ExtKind::Ip:
+          return {{"__extn", {{"fn", "ip"}, {"arg", ext::ip_to_string(n.ext.ip)}}}};
+        case ExtKind::Decimal:
+          return {{"__extn", {{"fn", "decimal"}, {"arg", ext::decimal_to_string(n.ext.n)}}}};
+        case ExtKind::Duration:
+          return {{"__extn", {{"fn", "duration"}, {"arg", ext::duration_to_string(n.ext.n)}}}};
+        case ExtKind::Datetime:
+          return {{"__extn",
+                   {{"fn", "offset"},
+                    {"args",
+                     {{{"__extn", {{"fn", "datetime"}, {"arg", "1970-01-01"}}}},
+                      {{"__extn", {{"fn", "duration"},
+                                   {"arg", ext::duration_to_string(n.ext.n)}}}}}}}}};
+      }
+  }
+  return nullptr;
+}
+
+}  // namespace portcullis::policy
