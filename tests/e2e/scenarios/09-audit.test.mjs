@@ -93,13 +93,15 @@ describe('scenario 9: audit', { skip }, () => {
   });
 
   it('has exactly one decision record per call, with the right disposition, and one outcome per forwarded call', () => {
-    const isOutcome = (r) => Boolean(r.metadata?.correlation_uid);
+    // unmapped.kind says what a record is (decision, outcome, admin, checkpoint, recovery).
     for (const c of calls) {
-      const decisions = records.filter((r) => !isOutcome(r) && JSON.stringify(r).includes(c.marker));
+      const decisions = records.filter((r) => r.unmapped?.kind === 'decision' && JSON.stringify(r).includes(c.marker));
       assert.equal(decisions.length, 1, `${c.marker}: ${decisions.length} decision records`);
       const d = decisions[0];
       assert.equal(d.disposition_id, c.disposition, `${c.marker}: disposition_id`);
-      const outcomes = records.filter((r) => r.metadata?.correlation_uid === d.metadata.uid);
+      const outcomes = records.filter((r) => r.unmapped?.kind === 'outcome' && r.metadata?.correlation_uid === d.metadata.uid);
+      const mentions = records.filter((r) => JSON.stringify(r).includes(c.marker));
+      assert.equal(mentions.length, 1, `${c.marker}: only its decision record carries its arguments`);
       assert.equal(outcomes.length, c.disposition === ALLOWED ? 1 : 0, `${c.marker}: outcome records`);
     }
     const seqs = records.map((r) => r.metadata.sequence);
