@@ -4,7 +4,7 @@
 #
 # OUTDIR/
 #   ca.pem ca.key              the agents' CA; also signs the gateway's and rsyslog's server certs
-#   gateway.pem gateway.key    server cert: DNS:localhost, IP:127.0.0.1 (listener and admin port)
+#   gateway.pem gateway.key    server cert: DNS:localhost, DNS:portcullis (compose), IP:127.0.0.1
 #   alpha.pem alpha.key        agent client cert, URI SAN spiffe://example.org/agent/alpha
 #   beta.pem beta.key          agent client cert, URI SAN spiffe://example.org/agent/beta
 #   cn-only.pem cn-only.key    agent client cert without a URI SAN (identity = CN "cn-only-agent")
@@ -13,7 +13,7 @@
 #   rogue.pem rogue.key        alpha's identity, signed by rogue-ca
 #   ops-ca.pem ops-ca.key      the operators' CA (admin port client_ca)
 #   ops.pem ops.key            operator cert, URI SAN spiffe://example.org/ops/oncall
-#   rsyslog.pem rsyslog.key    rsyslog server cert (DNS:localhost, IP:127.0.0.1), signed by ca
+#   rsyslog.pem rsyslog.key    rsyslog server cert (DNS:localhost, DNS:rsyslog, IP:127.0.0.1), by ca
 #   siem-client.pem .key       client cert the gateway presents to rsyslog, signed by ca
 # Keys are EC P-256 (fast to make); everything is valid for 2 days except expired.pem.
 set -euo pipefail
@@ -54,8 +54,8 @@ make_ca ca "Portcullis test agents CA"
 make_ca rogue-ca "Rogue CA"
 make_ca ops-ca "Portcullis test operators CA"
 
-make_leaf gateway ca "portcullis-gateway" "DNS:localhost,IP:127.0.0.1" "serverAuth"
-make_leaf rsyslog ca "rsyslog" "DNS:localhost,IP:127.0.0.1" "serverAuth"
+make_leaf gateway ca "portcullis-gateway" "DNS:localhost,DNS:portcullis,IP:127.0.0.1" "serverAuth"
+make_leaf rsyslog ca "rsyslog" "DNS:localhost,DNS:rsyslog,IP:127.0.0.1" "serverAuth"
 make_leaf siem-client ca "portcullis-siem-client" "URI:spiffe://example.org/portcullis/siem" "clientAuth"
 make_leaf alpha ca "alpha" "URI:spiffe://example.org/agent/alpha" "clientAuth"
 make_leaf beta ca "beta" "URI:spiffe://example.org/agent/beta" "clientAuth"
