@@ -331,8 +331,7 @@ std::optional<std::int64_t> parse_duration(std::string_view text, std::string& e
   // Units must appear in this order, each at most once: d h m s ms.
   static constexpr std::string_view kUnits[] = {"d", "h", "m", "s", "ms"};
   static constexpr std::int64_t kScale[] = {86400000, 3600000, 60000, 1000, 1};
-  std::int64_t amounts[5] = {0, 0, 0, 0, 0};
-  bool present[5] = {false, false, false, false, false};
+  std::uint64_t amounts[5] = {0, 0, 0, 0, 0};
   std::size_t next_unit = 0;
   bool overflowed = false;
   while (!s.empty()) {
@@ -353,28 +352,36 @@ std::optional<std::int64_t> parse_duration(std::string_view text, std::string& e
     s.remove_prefix(kUnits[unit].size());
     std::uint64_t value = 0;
     for (char c : digits) {
-      if (value > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
-        overflowed = true;
+      const auto d = static_cast<std::uint64_t>(c - '0');
+      if (value > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
+        overflowed = true;  // does not fit in u64, as Cedar's parse::<u64>() fails
         break;
       }
-      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+      value = value * 10 + d;
     }
-    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      overflowed = true;
-    }
-    amounts[unit] = static_cast<std::int64_t>(value);
-    present[unit] = true;
+    amounts[unit] = value;
     next_unit = unit + 1;
   }
   if (overflowed) return overflow();
-  // Accumulate in Cedar's order (ms, s, m, h, d) so overflow is detected exactly where Cedar
-  // detects it.
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  // Cedar starts from the milliseconds (where -2^63 is representable) and then adds s, m, h, d
+  // in that order, each scaled with overflow checks.
   std::int64_t total = 0;
-  for (int u = 4; u >= 0; --u) {
+  if (negative) {
+    if (amounts[4] > kMax + 1) return overflow();
+    total = amounts[4] == kMax + 1 ? std::numeric_limits<std::int64_t>::min()
+                                   : -static_cast<std::int64_t>(amounts[4]);
+  } else {
+    if (amounts[4] > kMax) return overflow();
+    total = static_cast<std::int64_t>(amounts[4]);
+  }
+  for (int u = 3; u >= 0; --u) {
     const auto idx = static_cast<std::size_t>(u);
-    if (!present[idx]) continue;
+    if (amounts[idx] > kMax) return overflow();
     std::int64_t scaled = 0;
-    if (!checked_mul(amounts[idx], kScale[idx], scaled)) return overflow();
+    if (!checked_mul(static_cast<std::int64_t>(amounts[idx]), kScale[idx], scaled)) {
+      return overflow();
+    }
     if (!(negative ? checked_sub(total, scaled, total) : checked_add(total, scaled, total))) {
       return overflow();
     }

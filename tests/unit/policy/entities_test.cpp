@@ -1,0 +1,90 @@
+// Entity store: Cedar's JSON entity format, escapes, ancestors and every load error.
+#include <catch2/catch.hpp>
+
+#include "policy/entity_store.hpp"
+#include "policy/value_node.hpp"
+#include "portcullis/policy/entities.hpp"
+
+namespace portcullis::policy {
+namespace {
+
+std::shared_ptr<const Entities> load(const std::string& text, Diagnostics& d) {
+  return Entities::from_json_text(text, "e.json", d);
+}
+
+TEST_CASE("Entities load with attributes, parents, tags and escapes", "[policy][entities]") {
+  Diagnostics d;
+  auto e = load(R"([
+    {"uid": {"type": "User", "id": "a"}, "attrs": {"boss": {"__entity": {"type": "User", "id": "b"}},
+      "net": {"__extn": {"fn": "ip", "arg": "10.0.0.0/8"}}}, "parents": [{"type": "G", "id": "g"}]},
+    {"uid": {"__entity": {"type": "User", "id": "b"}}, "tags": {"t": 1}}
+  ])", d);
+  REQUIRE(d.empty());
+  REQUIRE(e);
+  CHECK(e->size() == 2);
+  const auto* a = e->impl().find(EntityUid{"User", "a"});
+  REQUIRE(a != nullptr);
+  const Value* boss = find_field(a->attrs.node(), "boss");
+  REQUIRE(boss != nullptr);
+  CHECK(boss->node().kind == Kind::Entity);
+  CHECK(boss->node().uid == EntityUid{"User", "b"});
+  // A parent that is not itself defined still counts for `in`.
+  const auto g = e->impl().index_of(EntityUid{"G", "g"});
+  REQUIRE(g >= 0);
+  CHECK(a->ancestors == std::vector<std::uint32_t>{static_cast<std::uint32_t>(g)});
+}
+
+TEST_CASE("Ancestors are transitive and terminate on cycles", "[policy][entities]") {
+  Diagnostics d;
+  auto e = load(R"([
+    {"uid": {"type": "G", "id": "a"}, "parents": [{"type": "G", "id": "b"}]},
+    {"uid": {"type": "G", "id": "b"}, "parents": [{"type": "G", "id": "c"}]},
+    {"uid": {"type": "G", "id": "c"}, "parents": [{"type": "G", "id": "a"}]}
+  ])", d);
+  REQUIRE(e);
+  const auto* a = e->impl().find(EntityUid{"G", "a"});
+  REQUIRE(a != nullptr);
+  CHECK(a->ancestors.size() == 2);  // b and c; a itself is not listed
+}
+
+TEST_CASE("Entity load errors are all reported", "[policy][entities]") {
+  struct Case {
+    const char* text;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"[", "e.json:1:2: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal"},
+      {"{}", "e.json:1:1: an entities file is a JSON array of {\"uid\", \"attrs\", \"parents\"} objects"},
+      {R"([{"attrs": {}}])", "e.json: entity #0: missing \"uid\""},
+      {R"([{"uid": {"type": "U"}}])", "e.json: entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": \"...\"}"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "color": 1}])", "e.json: entity #0: unknown field \"color\""},
+      {R"([{"uid": {"type": "U", "id": "a"}}, {"uid": {"type": "U", "id": "a"}}])", "e.json: entity U::\"a\": defined more than once"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 1.5}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": number 1.5 is not an integer (Cedar has no floats)"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": null}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": null is not a Cedar value"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 1, "x": 2}}])", "e.json: duplicate key \"x\" in a JSON object"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": {"__extn": {"fn": "ip", "arg": "nope"}}}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": in __extn escape: invalid IP address: nope"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": "G::\"g\""}])", "e.json: entity U::\"a\": \"parents\" must be an array"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"n": 9223372036854775808}}])", "e.json: entity U::\"a\": attrs: in attribute \"n\": integer 9223372036854775808 does not fit in a Cedar Long"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    Diagnostics d;
+    CHECK(load(c.text, d) == nullptr);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].to_string() == c.expected);
+  }
+}
+
+TEST_CASE("Deeply nested entity JSON is refused, not a stack overflow", "[policy][entities]") {
+  std::string text = R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": )";
+  for (int i = 0; i < 100000; ++i) text += '[';
+  for (int i = 0; i < 100000; ++i) text += ']';
+  text += "}}]";
+  Diagnostics d;
+  CHECK(load(text, d) == nullptr);
+  REQUIRE(d.size() == 1);
+  CHECK_THAT(d[0].message, Catch::Contains("nested deeper than"));
+}
+
+}  // namespace
+}  // namespace portcullis::policy
