@@ -70,7 +70,7 @@ struct AdminCallbacks {
   // Readiness checks for /readyz; an unset function counts as "not ready".
   std::function<bool()> policies_loaded;
   std::function<bool()> audit_writable;
-  // Unix epoch ms for records and the quarantine list (injected for tests).
+  // Unix epoch ms for records and the quarantine list (injected for tests; unset = system clock).
   std::function<std::int64_t()> now_ms;
 };
 

@@ -7,7 +7,7 @@
 // Threading: all member functions may be called from any thread; keys are split over shards by
 // hash, each with its own mutex held for one lookup and a bucket update. Never blocks on I/O.
 //
-// Bounds: at most max_agents agent keys and max_resources agent+resource keys (~260 bytes
+// Bounds: at most max_agents agent keys and max_resources agent+resource keys (~350 bytes
 // each). When full, the least recently hit key is evicted; a key idle for a minute has count 0
 // anyway, so only under pressure from more than max_* *active* keys does eviction lose counts —
 // then the count for an evicted key restarts from 0 (rules like "rate > N" become more lenient

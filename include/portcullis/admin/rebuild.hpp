@@ -2,16 +2,19 @@
 // sheds the labels and session tools that earlier allowed calls attached.
 //
 // Records are taken as parsed JSON (one OCSF API Activity object per JSONL line, as the audit
-// module writes them), in log order, so any scanner can feed them. What is read:
-//  - admin records (unmapped.admin.kind "quarantine" / "unquarantine", unmapped.admin.agent,
-//    unmapped.admin.reason, unmapped.admin.operator): applied in order to the QuarantineList;
-//  - allowed decision records (unmapped.record_type "decision", disposition_id 1): labels
-//    (unmapped.labels) and, for resource_type "Tool", the tool name, replayed into SessionState
-//    with the record's time, so label_ttl and session_idle_ttl run from the original call;
-//  - anything else (outcome, checkpoint, recovery records, records of unknown shape) is skipped
-//    and counted; a record of the right kind with a wrong shape is counted as malformed.
-// The exact field paths are in src/admin/rebuild.cpp, next to the audit module's record builder
-// they mirror; tests feed records built by that builder.
+// module's record builder writes them, src/audit/record_builder.cpp), in log order, so any
+// scanner can feed them. What is read:
+//  - admin records (unmapped.kind "admin"): unmapped.admin.action "quarantine" /
+//    "unquarantine" with unmapped.admin.agent, .reason, .operator and the record's `time`,
+//    applied in order to the QuarantineList ("reload" records are skipped);
+//  - allowed decision records (unmapped.kind "decision", disposition_id 1): unmapped.labels,
+//    the agent (ai_agent.uid), the MCP session (ai_agent.instance_uid) and, for a resource of
+//    type "Tool" whose uid is "<unmapped.route>/<tool>", the tool name, replayed into
+//    SessionState with the record's time, so label_ttl and session_idle_ttl run from the
+//    original call;
+//  - anything else (blocked decisions, outcome, checkpoint, recovery records) is skipped and
+//    counted; a decision/admin record whose fields have the wrong shape is counted as malformed.
+// Tests feed records built by the audit module's own builder.
 //
 // Threading: a rebuilder is used by one thread (start-up, before the listeners open); the
 // QuarantineList and SessionState it fills are thread-safe as usual.
@@ -33,7 +36,11 @@ struct RebuildStats {
   std::uint64_t lifts = 0;            // unquarantine records applied
   std::uint64_t allowed_decisions = 0;  // allowed decision records replayed into SessionState
   std::uint64_t skipped = 0;          // records of other kinds
+  std::uint64_t expired = 0;          // allowed decisions too old to matter any more
   std::uint64_t malformed = 0;        // decision/admin records whose fields had the wrong shape
+  // Quarantines the list refused (full): rebuild_from_audit fails when this is not 0, since
+  // coming up with a quarantine silently lifted is the one thing a restart must not do.
+  std::uint64_t unrestored_quarantines = 0;
 };
 
 class StateRebuilder {

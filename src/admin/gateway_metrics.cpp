@@ -1,0 +1,134 @@
+// GatewayMetrics: the gateway's fixed set of metric families (declared in metrics.hpp).
+#include <string>
+
+#include "portcullis/admin/metrics.hpp"
+
+namespace portcullis::admin {
+
+// Decisions take microseconds; the top bucket is where something is badly wrong.
+const std::vector<double> kDecisionLatencyBuckets = {
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+    0.0025,  0.005,    0.01,    0.025,  0.05,    0.1};
+
+// Upstream calls range from a local tool (ms) to an LLM-backed agent (tens of seconds).
+const std::vector<double> kUpstreamLatencyBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+std::string_view to_string(DecisionResult r) {
+  switch (r) {
+    case DecisionResult::Allow:
+      return "allow";
+    case DecisionResult::Deny:
+      return "deny";
+    case DecisionResult::Error:
+      return "error";
+  }
+  return "error";
+}
+
+std::string_view to_string(UpstreamErrorKind k) {
+  switch (k) {
+    case UpstreamErrorKind::Connect:
+      return "connect";
+    case UpstreamErrorKind::Tls:
+      return "tls";
+    case UpstreamErrorKind::Timeout:
+      return "timeout";
+    case UpstreamErrorKind::Protocol:
+      return "protocol";
+    case UpstreamErrorKind::Closed:
+      return "closed";
+  }
+  return "protocol";
+}
+
+std::string_view to_string(ReloadResult r) {
+  switch (r) {
+    case ReloadResult::Ok:
+      return "ok";
+    case ReloadResult::Failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+GatewayMetrics::GatewayMetrics()
+    : requests(registry_.counter("portcullis_requests_total",
+                                 "Actions that reached a route (one per JSON-RPC element, A2A "
+                                 "call or HTTP request).",
+                                 {"listener", "route", "protocol"})),
+      decisions(registry_.counter("portcullis_decisions_total",
+                                  "Policy decisions by route and result (allow, deny, error).",
+                                  {"route", "result"})),
+      decision_duration(registry_.histogram("portcullis_decision_duration_seconds",
+                                            "Time to decide one action against the policy set.",
+                                            {}, kDecisionLatencyBuckets)),
+      upstream_duration(registry_.histogram(
+          "portcullis_upstream_duration_seconds",
+          "Time from forwarding a call to the end of the upstream's response.", {"route"},
+          kUpstreamLatencyBuckets)),
+      upstream_errors(registry_.counter("portcullis_upstream_errors_total",
+                                        "Forwarded calls that got no valid upstream answer.",
+                                        {"route", "kind"})),
+      audit_append_failures(
+          registry_.counter("portcullis_audit_append_failures_total",
+                            "Audit records that could not be written (the call was refused).")),
+      audit_sink_lag(registry_.gauge(
+          "portcullis_audit_sink_lag_records",
+          "Audit records written to the log but not yet delivered to the SIEM sink.", {"sink"})),
+      reloads(registry_.counter("portcullis_reloads_total",
+                                "Configuration and policy reloads by result (ok, failed).",
+                                {"result"})),
+      handshake_failures(registry_.counter("portcullis_tls_handshake_failures_total",
+                                           "TLS handshakes refused, by listener and reason.",
+                                           {"listener", "reason"})),
+      quarantined_agents(registry_.gauge("portcullis_quarantined_agents",
+                                         "Agents currently quarantined (denied everything).")),
+      policy_invariant_bugs(registry_.counter(
+          "portcullis_policy_invariant_bugs_total",
+          "Broken invariants in the decision path (the call was denied; this is a bug).")) {
+  // Both reload results show 0 from the start, so an alert on `failed` has a series to watch.
+  reloads.with({to_string(ReloadResult::Ok)});
+  reloads.with({to_string(ReloadResult::Failed)});
+}
+
+void GatewayMetrics::count_request(std::string_view listener, std::string_view route,
+                                   std::string_view protocol) {
+  requests.with({listener, route, protocol}).inc();
+}
+
+void GatewayMetrics::count_decision(std::string_view route, DecisionResult result) {
+  decisions.with({route, to_string(result)}).inc();
+}
+
+void GatewayMetrics::observe_decision_latency(double seconds) {
+  decision_duration.with({}).observe(seconds);
+}
+
+void GatewayMetrics::observe_upstream_latency(std::string_view route, double seconds) {
+  upstream_duration.with({route}).observe(seconds);
+}
+
+void GatewayMetrics::count_upstream_error(std::string_view route, UpstreamErrorKind kind) {
+  upstream_errors.with({route, to_string(kind)}).inc();
+}
+
+void GatewayMetrics::count_audit_append_failure() { audit_append_failures.with({}).inc(); }
+
+void GatewayMetrics::set_audit_sink_lag(std::string_view sink, double records) {
+  audit_sink_lag.with({sink}).set(records);
+}
+
+void GatewayMetrics::count_reload(ReloadResult result) { reloads.with({to_string(result)}).inc(); }
+
+void GatewayMetrics::count_handshake_failure(std::string_view listener, std::string_view reason) {
+  handshake_failures.with({listener, reason}).inc();
+}
+
+void GatewayMetrics::set_quarantined_agents(std::size_t n) {
+  quarantined_agents.with({}).set(static_cast<double>(n));
+}
+
+void GatewayMetrics::count_policy_invariant_bug() { policy_invariant_bugs.with({}).inc(); }
+
+}  // namespace portcullis::admin

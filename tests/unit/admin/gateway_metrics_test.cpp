@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "portcullis/admin/metrics.hpp"
+
+using portcullis::admin::DecisionResult;
+using portcullis::admin::GatewayMetrics;
+using portcullis::admin::ReloadResult;
+using portcullis::admin::UpstreamErrorKind;
+
+namespace {
+
+bool has_line(const std::string& text, const std::string& line) {
+  return text.find("\n" + line + "\n") != std::string::npos || text.starts_with(line + "\n");
+}
+
+}  // namespace
+
+TEST_CASE("a fresh gateway registry declares every gateway metric", "[admin][metrics]") {
+  GatewayMetrics metrics;
+  const std::string text = metrics.render();
+  for (const char* type_line : {
+           "# TYPE portcullis_requests_total counter",
+           "# TYPE portcullis_decisions_total counter",
+           "# TYPE portcullis_decision_duration_seconds histogram",
+           "# TYPE portcullis_upstream_duration_seconds histogram",
+           "# TYPE portcullis_upstream_errors_total counter",
+           "# TYPE portcullis_audit_append_failures_total counter",
+           "# TYPE portcullis_audit_sink_lag_records gauge",
+           "# TYPE portcullis_reloads_total counter",
+           "# TYPE portcullis_tls_handshake_failures_total counter",
+           "# TYPE portcullis_quarantined_agents gauge",
+           "# TYPE portcullis_policy_invariant_bugs_total counter",
+       }) {
+    INFO(type_line);
+    CHECK(has_line(text, type_line));
+  }
+  // Series an alert needs exist at 0 before anything happened.
+  CHECK(has_line(text, "portcullis_reloads_total{result=\"failed\"} 0"));
+  CHECK(has_line(text, "portcullis_reloads_total{result=\"ok\"} 0"));
+  CHECK(has_line(text, "portcullis_audit_append_failures_total 0"));
+  CHECK(has_line(text, "portcullis_quarantined_agents 0"));
+  CHECK(has_line(text, "portcullis_policy_invariant_bugs_total 0"));
+  CHECK(has_line(text, "portcullis_decision_duration_seconds_count 0"));
+}
+
+TEST_CASE("the gateway shorthands count into the labelled series", "[admin][metrics]") {
+  GatewayMetrics metrics;
+  metrics.count_request("agents", "tools", "mcp");
+  metrics.count_request("agents", "tools", "mcp");
+  metrics.count_decision("tools", DecisionResult::Allow);
+  metrics.count_decision("tools", DecisionResult::Deny);
+  metrics.count_decision("tools", DecisionResult::Error);
+  metrics.observe_decision_latency(0.00002);
+  metrics.observe_upstream_latency("tools", 0.2);
+  metrics.count_upstream_error("tools", UpstreamErrorKind::Timeout);
+  metrics.count_upstream_error("tools", UpstreamErrorKind::Connect);
+  metrics.count_audit_append_failure();
+  metrics.set_audit_sink_lag("siem", 42);
+  metrics.count_reload(ReloadResult::Failed);
+  metrics.count_handshake_failure("agents", "no_certificate");
+  metrics.set_quarantined_agents(3);
+  metrics.count_policy_invariant_bug();
+
+  const std::string text = metrics.render();
+  for (const char* line : {
+           "portcullis_requests_total{listener=\"agents\",route=\"tools\",protocol=\"mcp\"} 2",
+           "portcullis_decisions_total{route=\"tools\",result=\"allow\"} 1",
+           "portcullis_decisions_total{route=\"tools\",result=\"deny\"} 1",
+           "portcullis_decisions_total{route=\"tools\",result=\"error\"} 1",
+           "portcullis_decision_duration_seconds_bucket{le=\"1e-05\"} 0",
+           "portcullis_decision_duration_seconds_bucket{le=\"2.5e-05\"} 1",
+           "portcullis_decision_duration_seconds_bucket{le=\"+Inf\"} 1",
+           "portcullis_decision_duration_seconds_count 1",
+           "portcullis_upstream_duration_seconds_bucket{route=\"tools\",le=\"0.1\"} 0",
+           "portcullis_upstream_duration_seconds_bucket{route=\"tools\",le=\"0.25\"} 1",
+           "portcullis_upstream_errors_total{route=\"tools\",kind=\"connect\"} 1",
+           "portcullis_upstream_errors_total{route=\"tools\",kind=\"timeout\"} 1",
+           "portcullis_audit_append_failures_total 1",
+           "portcullis_audit_sink_lag_records{sink=\"siem\"} 42",
+           "portcullis_reloads_total{result=\"failed\"} 1",
+           "portcullis_tls_handshake_failures_total{listener=\"agents\",reason=\"no_certificate\"} 1",
+           "portcullis_quarantined_agents 3",
+           "portcullis_policy_invariant_bugs_total 1",
+       }) {
+    INFO(line);
+    CHECK(has_line(text, line));
+  }
+}
