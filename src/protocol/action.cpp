@@ -1,0 +1,111 @@
+// extract_actions: dispatch by route protocol; plain HTTP actions; shared helpers.
+#include "portcullis/protocol/action.hpp"
+
+#include <algorithm>
+
+#include "protocol/extract_detail.hpp"
+
+namespace portcullis::protocol {
+namespace detail {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return out;
+}
+
+}  // namespace
+
+bool is_json_content_type(std::string_view content_type) {
+  const auto semicolon = content_type.find(';');
+  if (lowercase(trim(content_type.substr(0, semicolon))) != "application/json") {
+    return false;
+  }
+  std::string_view params =
+      semicolon == std::string_view::npos ? std::string_view{} : content_type.substr(semicolon + 1);
+  while (!params.empty()) {
+    const auto next = params.find(';');
+    std::string_view param = trim(params.substr(0, next));
+    params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
+    if (param.empty()) {
+      continue;
+    }
+    const auto eq = param.find('=');
+    if (eq == std::string_view::npos) {
+      return false;
+    }
+    if (lowercase(trim(param.substr(0, eq))) == "charset") {
+      std::string value = lowercase(trim(param.substr(eq + 1)));
+      if (value != "utf-8" && value != "\"utf-8\"") {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+Outcome<JsonRpcBody> parse_body(const HttpRequestView& request, const config::Limits& limits) {
+  if (!is_json_content_type(request.content_type)) {
+    return reject(RejectReason::UnsupportedMediaType,
+                  "JSON-RPC requests need Content-Type: application/json (UTF-8), not '" +
+                      std::string(request.content_type) + "'");
+  }
+  return parse_jsonrpc(request.body, JsonRpcLimits{limits.max_json_depth, limits.max_batch_size});
+}
+
+Extraction extract_http(const RouteMatch& match, const HttpRequestView& request) {
+  Action action;
+  action.kind = ActionKind::Http;
+  action.action = std::string(request.method);
+  action.method = std::string(request.method);
+  action.resource = policy::EntityUid{"Endpoint", match.route->name};
+  action.context = nlohmann::json::object(
+      {{"path", std::string(match.path)}, {"query", std::string(match.query)}});
+  Extraction out;
+  out.actions.push_back(std::move(action));
+  return out;
+}
+
+}  // namespace detail
+
+Outcome<Extraction> extract_actions(const RouteMatch& match, const HttpRequestView& request,
+                                    const config::Limits& limits) {
+  if (match.route == nullptr) {
+    return reject(RejectReason::NoRoute, "no route");
+  }
+  switch (match.route->protocol) {
+    case config::RouteProtocol::Mcp:
+      return detail::extract_mcp(match, request, limits);
+    case config::RouteProtocol::A2a:
+      return detail::extract_a2a(match, request, limits);
+    case config::RouteProtocol::Http:
+      return detail::extract_http(match, request);
+  }
+  return reject(RejectReason::NoRoute, "route has no protocol");
+}
+
+Action tools_call_probe(const config::Route& route, std::string_view tool_name) {
+  Action action;
+  action.kind = ActionKind::Request;
+  action.action = "tools/call";
+  action.method = "tools/call";
+  action.resource = policy::EntityUid{"Tool", route.name + "/" + std::string(tool_name)};
+  action.tool_name = std::string(tool_name);
+  action.context = nlohmann::json::object({{"input", nlohmann::json::object()}});
+  return action;
+}
+
+}  // namespace portcullis::protocol
