@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startToolServer } from '../lib/peers.mjs';
 import { startGateway } from '../lib/gateway.mjs';
-import { makePki } from '../lib/topology.mjs';
+import { sharedPki } from '../lib/topology.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const e2eRoot = path.resolve(here, '..');
@@ -82,7 +82,7 @@ try {
   if (values.target === 'direct') {
     results = runConformance(tools.directUrl, outDir);
   } else if (values.target === 'gateway') {
-    const pki = makePki(path.join(work, 'pki'));
+    const pki = sharedPki();
     gateway = await startGateway(path.join(work, 'gateway'), {
       pkiDir: pki, logDir: work,
       routes: [{ name: 'tools', prefix: '/mcp', protocol: 'mcp', upstream: tools.url }],

@@ -27,6 +27,39 @@ export function makePki(dir) {
 }
 
 /**
+ * The PKI shared by the scenarios of one run: `$E2E_PKI_DIR` (default <tmp>/portcullis-e2e-pki),
+ * made once and reused while its certificates stay valid for another hour. Making one costs
+ * ~20 openssl runs, seconds on a loaded 2-core machine. Safe when several test processes race:
+ * each builds in its own folder and the first rename wins.
+ */
+export function sharedPki() {
+  const dir = process.env.E2E_PKI_DIR ?? path.join(os.tmpdir(), 'portcullis-e2e-pki');
+  const fresh = () => {
+    try {
+      execFileSync('openssl', ['x509', '-checkend', '3600', '-noout', '-in', path.join(dir, 'alpha.pem')], { stdio: 'ignore' });
+      return fs.existsSync(path.join(dir, 'siem-client.key'));
+    } catch {
+      return false;
+    }
+  };
+  if (fresh()) return dir;
+  const tmp = fs.mkdtempSync(`${dir}.tmp-`);
+  makePki(tmp);
+  if (!fresh() && fs.existsSync(dir)) {
+    // Move the stale one aside atomically (never delete a folder another process may be using).
+    const stale = `${dir}.stale-${process.pid}-${Date.now()}`;
+    try { fs.renameSync(dir, stale); fs.rmSync(stale, { recursive: true, force: true }); } catch { /* raced */ }
+  }
+  try {
+    fs.renameSync(tmp, dir);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another process won the race
+  }
+  if (!fresh()) throw new Error(`could not make the shared PKI in ${dir}`);
+  return dir;
+}
+
+/**
  * Starts the peers (and the gateway in gateway mode).
  *   policies: directory of .cedar files (default tests/e2e/policies/scenarios)
  *   entities: entities file (default <policies>/entities.json if present)
@@ -36,7 +69,7 @@ export function makePki(dir) {
  */
 export async function startTopology(name, { policies, entities, a2a = false, siem = false, copyPolicies = false } = {}) {
   const work = fs.mkdtempSync(path.join(process.env.E2E_WORK_DIR ?? os.tmpdir(), `portcullis-e2e-${name}-`));
-  const pki = makePki(path.join(work, 'pki'));
+  const pki = sharedPki();
   const logDir = work;
   const tools = await startToolServer({ logDir });
   const echo = a2a ? await startEchoAgent({ logDir }) : null;
