@@ -239,7 +239,10 @@ void SiemSinkRunner::confirm(std::uint64_t confirmed_count) {
     std::lock_guard lock(mutex_);
     stats_.delivered += newly;
     stats_.last_error.clear();
+    // Between lag refreshes (which read the log's tail) keep the record count current.
     lag_.delivered_sequence = delivered_.sequence;
+    lag_.latest_sequence = std::max(lag_.latest_sequence, delivered_.sequence);
+    lag_.records = lag_.latest_sequence - delivered_.sequence;
   }
 }
 

@@ -1,0 +1,96 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "log_files.hpp"
+#include "portcullis/net/siem_sink.hpp"
+
+using portcullis::net::SiemDelivery;
+using portcullis::net::SiemDeliveryOptions;
+using portcullis::net::SiemSinkOptions;
+using portcullis::net::SiemSinkType;
+using portcullis::test::siem_unit::TempDir;
+
+namespace {
+
+SiemSinkOptions plain_sink(std::string name) {
+  SiemSinkOptions options;
+  options.name = std::move(name);
+  options.type = SiemSinkType::Syslog;
+  options.address = "127.0.0.1:6514";
+  options.tls.enabled = false;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("Sink types parse from their config spelling", "[siem][options]") {
+  CHECK(portcullis::net::parse_siem_sink_type("relp").value() == SiemSinkType::Relp);
+  CHECK(portcullis::net::parse_siem_sink_type("syslog").value() == SiemSinkType::Syslog);
+  CHECK_FALSE(portcullis::net::parse_siem_sink_type("RELP"));
+  CHECK(portcullis::net::to_string(SiemSinkType::Relp) == "relp");
+}
+
+TEST_CASE("Invalid sink options are refused with the reason", "[siem][options]") {
+  TempDir dir;
+  std::ofstream(dir.path() / "ca.pem") << "x";
+  struct Case {
+    std::function<void(SiemSinkOptions&)> change;
+    std::string reason;
+  };
+  const auto c = GENERATE_REF(values<Case>({
+      {[](SiemSinkOptions& o) { o.name = "bad name"; }, "name must be"},
+      {[](SiemSinkOptions& o) { o.address = "nohost"; }, "expected host:port"},
+      {[](SiemSinkOptions& o) { o.tls.enabled = true; }, "tls.ca is required"},
+      {[&](SiemSinkOptions& o) {
+         o.tls.enabled = true;
+         o.tls.ca = dir.path() / "missing.pem";
+       },
+       "cannot be read"},
+      {[&](SiemSinkOptions& o) {
+         o.tls.enabled = true;
+         o.tls.ca = dir.path() / "ca.pem";
+         o.tls.cert = dir.path() / "ca.pem";
+       },
+       "tls.cert and tls.key go together"},
+      {[](SiemSinkOptions& o) { o.resend_window = 0; }, "resend_window"},
+      {[](SiemSinkOptions& o) { o.relp_window = 1; }, "relp_window"},
+      {[](SiemSinkOptions& o) { o.batch_records = 0; }, "batch_records"},
+      {[](SiemSinkOptions& o) { o.io_timeout = std::chrono::milliseconds(0); }, "positive"},
+      {[](SiemSinkOptions& o) { o.facility = 24; }, "facility"},
+  }));
+  auto options = plain_sink("s");
+  c.change(options);
+  auto valid = portcullis::net::validate_siem_sink(options);
+  REQUIRE_FALSE(valid);
+  CHECK_THAT(valid.error().message, Catch::Contains(c.reason));
+}
+
+TEST_CASE("Two sinks with one name start nothing", "[siem][options]") {
+  TempDir dir;
+  SiemDeliveryOptions options;
+  options.log_dir = dir.path() / "log";
+  options.cursor_dir = dir.path() / "cursors";
+  options.sinks = {plain_sink("same"), plain_sink("same")};
+  auto delivery = SiemDelivery::start(options);
+  REQUIRE_FALSE(delivery);
+  CHECK_THAT(delivery.error().message, Catch::Contains("configured twice"));
+}
+
+TEST_CASE("A delivery reports the status of each sink by name", "[siem][options]") {
+  TempDir dir;
+  SiemDeliveryOptions options;
+  options.log_dir = dir.path() / "log";
+  options.cursor_dir = dir.path() / "cursors";
+  options.sinks = {plain_sink("a"), plain_sink("b")};
+  options.sinks[1].type = SiemSinkType::Relp;
+  auto delivery = SiemDelivery::start(options);
+  REQUIRE(delivery);
+  const auto status = (*delivery)->status();
+  REQUIRE(status.size() == 2);
+  CHECK(status[0].name == "a");
+  CHECK(status[1].type == SiemSinkType::Relp);
+  CHECK((*delivery)->sink("b") != nullptr);
+  CHECK((*delivery)->sink("c") == nullptr);
+  (*delivery)->stop();
+  (*delivery)->stop();  // idempotent
+}
