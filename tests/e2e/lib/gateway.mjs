@@ -21,9 +21,10 @@ const q = (s) => JSON.stringify(String(s)); // YAML accepts JSON strings
 
 /**
  * Writes `<dir>/portcullis.yaml`. `routes` is a list of {name, prefix, protocol, upstream};
- * `sinks` an optional list of {type, address, tls: {ca, cert, key}}. Paths are absolute.
+ * `sinks` an optional list of {type, address, tls: {ca, cert, key}}; `extraConfig` top-level YAML
+ * appended as is (e.g. "label_ttl: 2s"). Paths are absolute.
  */
-export function writeGatewayConfig(dir, { pkiDir, listenPort, publicUrl, adminPort, routes, policiesDir, entities, sinks = [], signingKey }) {
+export function writeGatewayConfig(dir, { pkiDir, listenPort, publicUrl, adminPort, routes, policiesDir, entities, sinks = [], signingKey, extraConfig = '' }) {
   const lines = [
     'listeners:',
     '  - name: agents',
@@ -60,6 +61,7 @@ export function writeGatewayConfig(dir, { pkiDir, listenPort, publicUrl, adminPo
       }
     }
   }
+  if (extraConfig) lines.push(extraConfig.trim());
   const file = path.join(dir, 'portcullis.yaml');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -69,7 +71,7 @@ export function writeGatewayConfig(dir, { pkiDir, listenPort, publicUrl, adminPo
  * Starts a gateway in `dir` (created if needed) and waits for /readyz. Returns
  * { url, publicUrl, adminUrl, configFile, auditDir, proc, opsFetch, metrics(), reload(), stop() }.
  */
-export async function startGateway(dir, { pkiDir, routes, policiesDir, entities, sinks, logDir }) {
+export async function startGateway(dir, { pkiDir, routes, policiesDir, entities, sinks, logDir, extraConfig }) {
   const bin = portcullisBinary();
   fs.mkdirSync(dir, { recursive: true });
   const keysDir = path.join(dir, 'keys');
@@ -81,7 +83,7 @@ export async function startGateway(dir, { pkiDir, routes, policiesDir, entities,
   const publicUrl = `https://127.0.0.1:${listenPort}`;
   const configFile = writeGatewayConfig(dir, {
     pkiDir, listenPort, publicUrl, adminPort, routes, policiesDir, entities, sinks,
-    signingKey: path.join(keysDir, 'audit.key'),
+    signingKey: path.join(keysDir, 'audit.key'), extraConfig,
   });
   const proc = startProcess('portcullis', bin, ['serve', '--config', configFile], { logDir: logDir ?? dir });
   const ops = tlsFetch(pkiDir, 'ops', { caFile: 'ca.pem' });

@@ -12,6 +12,8 @@ export async function startRsyslog(dir, { pki, logDir }) {
   const conf = path.join(dir, 'rsyslog.conf');
   fs.writeFileSync(conf, `
 global(workDirectory="${dir}" maxMessageSize="1m")
+# Direct queue: a record is in the file before RELP acknowledges it.
+main_queue(queue.type="direct")
 module(load="imrelp" tls.tlslib="openssl")
 input(type="imrelp" address="127.0.0.1" port="${port}" maxDataSize="1m"
       tls="on" tls.cacert="${pki}/ca.pem" tls.mycert="${pki}/rsyslog.pem" tls.myprivkey="${pki}/rsyslog.key"

@@ -64,10 +64,11 @@ export function sharedPki() {
  *   policies: directory of .cedar files (default tests/e2e/policies/scenarios)
  *   entities: entities file (default <policies>/entities.json if present)
  *   a2a:      also start the echo agent (route /peer)
+ *   extraConfig: top-level YAML added to the gateway's config (e.g. "label_ttl: 2s")
  *   siem:     also start rsyslog (RELP over TLS) and make it the gateway's audit sink
  * Returns { mcpUrl, a2aUrl, fetchAs(identity), tools, echo, gateway, pki, work, stop() }.
  */
-export async function startTopology(name, { policies, entities, a2a = false, siem = false, copyPolicies = false } = {}) {
+export async function startTopology(name, { policies, entities, a2a = false, siem = false, copyPolicies = false, extraConfig } = {}) {
   const work = fs.mkdtempSync(path.join(process.env.E2E_WORK_DIR ?? os.tmpdir(), `portcullis-e2e-${name}-`));
   const pki = sharedPki();
   const logDir = work;
@@ -103,7 +104,7 @@ export async function startTopology(name, { policies, entities, a2a = false, sie
       const routes = [{ name: 'tools', prefix: '/mcp', protocol: 'mcp', upstream: tools.url }];
       if (echo) routes.push({ name: 'peer', prefix: '/peer', protocol: 'a2a', upstream: echo.baseUrl });
       topo.policiesDir = policiesDir;
-      topo.gateway = await startGateway(path.join(work, 'gateway'), { pkiDir: pki, routes, policiesDir, entities: entitiesFile, sinks, logDir });
+      topo.gateway = await startGateway(path.join(work, 'gateway'), { pkiDir: pki, routes, policiesDir, entities: entitiesFile, sinks, logDir, extraConfig });
       topo.mcpUrl = `${topo.gateway.url}/mcp`;
       topo.a2aUrl = echo ? `${topo.gateway.url}/peer` : null;
     } else {
