@@ -521,14 +521,14 @@ Result<std::shared_ptr<const Config>> load_config_text(std::string_view text,
   try {
     const YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsDefined() || root.IsNull()) {
-      reader.error(YAML::Mark(), "the configuration is empty");
+      reader.error(YAML::Mark::null_mark(), "the configuration is empty");
     } else {
       read_document(reader, root, *config);
     }
   } catch (const YAML::Exception& e) {
     reader.error(e.mark, "YAML: " + e.msg);
   } catch (const std::exception& e) {
-    reader.error(YAML::Mark(), std::string("YAML: ") + e.what());
+    reader.error(YAML::Mark::null_mark(), std::string("YAML: ") + e.what());
   }
   if (reader.error_count() != 0) {
     return fail(std::to_string(reader.error_count()) + " error(s) in " + file.string());
