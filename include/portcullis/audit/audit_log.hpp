@@ -1,7 +1,6 @@
 // AuditLog: the hash-chained, durable audit log the gateway appends to from its I/O threads.
 //
-// STATUS: contract written first so the gateway and the audit module can be built in parallel.
-// The audit module owns this file; it may add to it, not change what is declared here.
+// Implemented by src/audit/log_writer.cpp; records are described in docs/audit.md.
 //
 // Threading: append() may be called from any thread and never blocks on disk; the record is
 // serialised, chained and written by one dedicated writer thread with group commit. The
@@ -49,6 +48,9 @@ struct AuditLogOptions {
   std::string hmac_key;                                 // raw key bytes for Hmac rules
   std::string product_version;                          // metadata.product.version
   std::string log_name = "portcullis";                  // metadata.log_name
+  // While the log is failing (disk full, file removed), how often the writer retries on its own
+  // even when no append arrives (so healthy() turns true again without traffic).
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 // What the caller learns about its record once it is durable.
@@ -58,6 +60,16 @@ struct AppendReceipt {
 };
 
 using AppendCompletion = std::function<void(Result<AppendReceipt>)>;
+
+// Counters for metrics (audit.*); read from any thread.
+struct AuditLogStats {
+  std::uint64_t appended = 0;     // records made durable for callers
+  std::uint64_t failed = 0;       // appends that failed (the gateway refused those requests)
+  std::uint64_t batches = 0;      // group commits (write calls)
+  std::uint64_t checkpoints = 0;  // checkpoint records written
+  std::uint64_t recoveries = 0;   // recovery records written (start-up and after failures)
+  std::uint64_t rotations = 0;
+};
 
 class AuditLog {
  public:
@@ -69,13 +81,18 @@ class AuditLog {
 
   // Appends; `done` runs on the writer thread when the record is durable or failed. A failed
   // append (disk full, I/O error, file removed) reports an Error and the log keeps trying to
-  // recover for later appends.
+  // recover for later appends. The record is built and canonicalised on the calling thread
+  // (redaction included), so the writer thread only chains, writes and syncs. After close(),
+  // `done` runs inline on the calling thread with an Error.
   virtual void append(DecisionEvent event, AppendCompletion done) = 0;
   virtual void append(OutcomeEvent event, AppendCompletion done) = 0;
   virtual void append(AdminEvent event, AppendCompletion done) = 0;
 
   // True when the last write succeeded (for /readyz).
   [[nodiscard]] virtual bool healthy() const = 0;
+  // Why the log is failing ("" when healthy), for logs and /readyz.
+  [[nodiscard]] virtual std::string last_error() const = 0;
+  [[nodiscard]] virtual AuditLogStats stats() const = 0;
   // Writes a final checkpoint and stops the writer thread; later appends fail.
   virtual void close() = 0;
 };

@@ -1,0 +1,582 @@
+#include "audit/json_tape.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "portcullis/audit/jcs.hpp"
+
+namespace portcullis::audit::detail {
+
+namespace {
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+int hex4(std::string_view s, std::size_t at) {
+  if (at + 4 > s.size()) {
+    return -1;
+  }
+  int v = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    const char c = s[at + k];
+    int d = 0;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return -1;
+    }
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// Length of the valid UTF-8 sequence starting at s[i] (lead byte >= 0x80), or 0 if invalid.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  auto cont = [&](std::size_t k) {
+    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+  };
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    return cont(1) ? 2 : 0;
+  }
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (!cont(1) || !cont(2)) {
+      return 0;
+    }
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0)) {
+      return 0;  // overlong, or a UTF-16 surrogate encoded in UTF-8
+    }
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) {
+      return 0;
+    }
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 >= 0x90)) {
+      return 0;
+    }
+    return 4;
+  }
+  return 0;
+}
+
+bool needs_utf16_order(std::string_view key) {
+  return std::any_of(key.begin(), key.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0xEE; });
+}
+
+}  // namespace
+
+bool JsonTape::fail(const char* message) {
+  error_ = message;
+  error_ += " at byte ";
+  error_ += std::to_string(pos_);
+  return false;
+}
+
+void JsonTape::skip_ws() {
+  while (pos_ < text_.size()) {
+    const char c = text_[pos_];
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      return;
+    }
+    ++pos_;
+  }
+}
+
+bool JsonTape::parse(std::string_view text) {
+  text_ = text;
+  pos_ = 0;
+  nodes_.clear();
+  arena_.clear();
+  error_.clear();
+  if (text.size() >= kNone) {
+    return fail("document too large");
+  }
+  skip_ws();
+  if (!parse_value(0)) {
+    return false;
+  }
+  skip_ws();
+  if (pos_ != text_.size()) {
+    return fail("unexpected data after the JSON value");
+  }
+  return true;
+}
+
+bool JsonTape::parse_value(int depth) {
+  if (pos_ >= text_.size()) {
+    return fail("unexpected end of input");
+  }
+  const char c = text_[pos_];
+  switch (c) {
+    case '{': {
+      if (depth >= kMaxDepth) {
+        return fail("nesting too deep");
+      }
+      const auto self = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back(Node{NodeType::Object});
+      ++pos_;
+      skip_ws();
+      std::uint32_t count = 0;
+      if (pos_ < text_.size() && text_[pos_] == '}') {
+        ++pos_;
+      } else {
+        while (true) {
+          skip_ws();
+          if (pos_ >= text_.size() || text_[pos_] != '"') {
+            return fail("expected a member name");
+          }
+          if (!parse_string()) {
+            return false;
+          }
+          skip_ws();
+          if (pos_ >= text_.size() || text_[pos_] != ':') {
+            return fail("expected ':'");
+          }
+          ++pos_;
+          skip_ws();
+          if (!parse_value(depth + 1)) {
+            return false;
+          }
+          ++count;
+          skip_ws();
+          if (pos_ < text_.size() && text_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (pos_ < text_.size() && text_[pos_] == '}') {
+            ++pos_;
+            break;
+          }
+          return fail("expected ',' or '}'");
+        }
+      }
+      nodes_[self].count = count;
+      nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
+      return true;
+    }
+    case '[': {
+      if (depth >= kMaxDepth) {
+        return fail("nesting too deep");
+      }
+      const auto self = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back(Node{NodeType::Array});
+      ++pos_;
+      skip_ws();
+      std::uint32_t count = 0;
+      if (pos_ < text_.size() && text_[pos_] == ']') {
+        ++pos_;
+      } else {
+        while (true) {
+          skip_ws();
+          if (!parse_value(depth + 1)) {
+            return false;
+          }
+          ++count;
+          skip_ws();
+          if (pos_ < text_.size() && text_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (pos_ < text_.size() && text_[pos_] == ']') {
+            ++pos_;
+            break;
+          }
+          return fail("expected ',' or ']'");
+        }
+      }
+      nodes_[self].count = count;
+      nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
+      return true;
+    }
+    case '"':
+      return parse_string();
+    case 't':
+      return parse_literal("true", NodeType::True);
+    case 'f':
+      return parse_literal("false", NodeType::False);
+    case 'n':
+      return parse_literal("null", NodeType::Null);
+    default:
+      return parse_number();
+  }
+}
+
+bool JsonTape::parse_literal(std::string_view word, NodeType type) {
+  if (text_.substr(pos_, word.size()) != word) {
+    return fail("invalid literal");
+  }
+  pos_ += word.size();
+  Node n{type};
+  n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
+  nodes_.push_back(n);
+  return true;
+}
+
+bool JsonTape::parse_number() {
+  const std::size_t start = pos_;
+  auto digit = [&](std::size_t p) { return p < text_.size() && text_[p] >= '0' && text_[p] <= '9'; };
+  if (pos_ < text_.size() && text_[pos_] == '-') {
+    ++pos_;
+  }
+  if (!digit(pos_)) {
+    return fail("invalid value");
+  }
+  if (text_[pos_] == '0') {
+    ++pos_;
+  } else {
+    while (digit(pos_)) {
+      ++pos_;
+    }
+  }
+  if (pos_ < text_.size() && text_[pos_] == '.') {
+    ++pos_;
+    if (!digit(pos_)) {
+      return fail("invalid number");
+    }
+    while (digit(pos_)) {
+      ++pos_;
+    }
+  }
+  if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+    ++pos_;
+    if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) {
+      ++pos_;
+    }
+    if (!digit(pos_)) {
+      return fail("invalid number");
+    }
+    while (digit(pos_)) {
+      ++pos_;
+    }
+  }
+  Node n{NodeType::Number};
+  n.off = static_cast<std::uint32_t>(start);
+  n.len = static_cast<std::uint32_t>(pos_ - start);
+  n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
+  nodes_.push_back(n);
+  return true;
+}
+
+bool JsonTape::parse_string() {
+  ++pos_;  // opening quote
+  const std::size_t start = pos_;
+  // Fast scan: most strings have neither escapes nor non-ASCII bytes.
+  while (pos_ < text_.size()) {
+    const auto c = static_cast<unsigned char>(text_[pos_]);
+    if (c == '"' || c == '\\' || c < 0x20) {
+      break;
+    }
+    if (c >= 0x80) {
+      const std::size_t len = utf8_sequence(text_, pos_);
+      if (len == 0) {
+        return fail("invalid UTF-8 in string");
+      }
+      pos_ += len;
+      continue;
+    }
+    ++pos_;
+  }
+  if (pos_ >= text_.size()) {
+    return fail("unterminated string");
+  }
+  Node n{NodeType::String};
+  if (text_[pos_] == '"') {
+    n.off = static_cast<std::uint32_t>(start);
+    n.len = static_cast<std::uint32_t>(pos_ - start);
+    ++pos_;
+    n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
+    nodes_.push_back(n);
+    return true;
+  }
+  // Slow path: decode into the arena.
+  n.in_arena = true;
+  n.off = static_cast<std::uint32_t>(arena_.size());
+  arena_.append(text_.data() + start, pos_ - start);
+  while (true) {
+    if (pos_ >= text_.size()) {
+      return fail("unterminated string");
+    }
+    const auto c = static_cast<unsigned char>(text_[pos_]);
+    if (c == '"') {
+      ++pos_;
+      break;
+    }
+    if (c < 0x20) {
+      return fail("control character in string");
+    }
+    if (c >= 0x80) {
+      const std::size_t len = utf8_sequence(text_, pos_);
+      if (len == 0) {
+        return fail("invalid UTF-8 in string");
+      }
+      arena_.append(text_.data() + pos_, len);
+      pos_ += len;
+      continue;
+    }
+    if (c != '\\') {
+      arena_.push_back(static_cast<char>(c));
+      ++pos_;
+      continue;
+    }
+    if (pos_ + 1 >= text_.size()) {
+      return fail("unterminated escape");
+    }
+    const char e = text_[pos_ + 1];
+    pos_ += 2;
+    switch (e) {
+      case '"':
+        arena_.push_back('"');
+        break;
+      case '\\':
+        arena_.push_back('\\');
+        break;
+      case '/':
+        arena_.push_back('/');
+        break;
+      case 'b':
+        arena_.push_back('\b');
+        break;
+      case 'f':
+        arena_.push_back('\f');
+        break;
+      case 'n':
+        arena_.push_back('\n');
+        break;
+      case 'r':
+        arena_.push_back('\r');
+        break;
+      case 't':
+        arena_.push_back('\t');
+        break;
+      case 'u': {
+        const int u = hex4(text_, pos_);
+        if (u < 0) {
+          return fail("invalid \\u escape");
+        }
+        pos_ += 4;
+        char32_t cp = static_cast<char32_t>(u);
+        if (u >= 0xD800 && u <= 0xDBFF) {
+          const int lo = (pos_ + 1 < text_.size() && text_[pos_] == '\\' && text_[pos_ + 1] == 'u')
+                             ? hex4(text_, pos_ + 2)
+                             : -1;
+          if (lo < 0xDC00 || lo > 0xDFFF) {
+            return fail("lone surrogate in string");
+          }
+          pos_ += 6;
+          cp = 0x10000 + ((static_cast<char32_t>(u) - 0xD800) << 10) +
+               (static_cast<char32_t>(lo) - 0xDC00);
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+          return fail("lone surrogate in string");
+        }
+        append_utf8(arena_, cp);
+        break;
+      }
+      default:
+        return fail("invalid escape");
+    }
+  }
+  n.len = static_cast<std::uint32_t>(arena_.size() - n.off);
+  n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
+  nodes_.push_back(n);
+  return true;
+}
+
+std::string_view JsonTape::string(std::uint32_t i) const {
+  if (i == kNone || nodes_[i].type != NodeType::String) {
+    return {};
+  }
+  const Node& n = nodes_[i];
+  return n.in_arena ? std::string_view(arena_).substr(n.off, n.len) : text_.substr(n.off, n.len);
+}
+
+std::uint32_t JsonTape::member(std::uint32_t obj, std::string_view key) const {
+  if (obj == kNone || nodes_[obj].type != NodeType::Object) {
+    return kNone;
+  }
+  std::uint32_t i = obj + 1;
+  for (std::uint32_t m = 0; m < nodes_[obj].count; ++m) {
+    const std::uint32_t value = i + 1;
+    if (string(i) == key) {
+      return value;
+    }
+    i = nodes_[value].end;
+  }
+  return kNone;
+}
+
+std::uint32_t JsonTape::element(std::uint32_t arr, std::uint32_t index) const {
+  if (arr == kNone || nodes_[arr].type != NodeType::Array || index >= nodes_[arr].count) {
+    return kNone;
+  }
+  std::uint32_t i = arr + 1;
+  for (std::uint32_t k = 0; k < index; ++k) {
+    i = nodes_[i].end;
+  }
+  return i;
+}
+
+bool JsonTape::unsigned_integer(std::uint32_t i, std::uint64_t& out) const {
+  if (i == kNone || nodes_[i].type != NodeType::Number) {
+    return false;
+  }
+  const std::string_view lit = text_.substr(nodes_[i].off, nodes_[i].len);
+  const auto res = std::from_chars(lit.data(), lit.data() + lit.size(), out);
+  return res.ec == std::errc() && res.ptr == lit.data() + lit.size();
+}
+
+bool JsonTape::signed_integer(std::uint32_t i, std::int64_t& out) const {
+  if (i == kNone || nodes_[i].type != NodeType::Number) {
+    return false;
+  }
+  const std::string_view lit = text_.substr(nodes_[i].off, nodes_[i].len);
+  const auto res = std::from_chars(lit.data(), lit.data() + lit.size(), out);
+  return res.ec == std::errc() && res.ptr == lit.data() + lit.size();
+}
+
+bool JsonTape::write_canonical(std::string& out, std::uint32_t skip) {
+  scratch_.clear();
+  if (nodes_.empty()) {
+    return false;
+  }
+  return write_node(out, 0, skip);
+}
+
+bool JsonTape::write_number(std::string& out, const Node& n) {
+  const std::string_view lit = text_.substr(n.off, n.len);
+  // Fast path: a plain integer literal of at most 15 digits is its own ECMAScript form.
+  const bool negative = lit.front() == '-';
+  const std::string_view digits = negative ? lit.substr(1) : lit;
+  if (digits.size() <= 15 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (digits == "0") {
+      out.push_back('0');  // "-0" is written "0"
+    } else {
+      out.append(lit);
+    }
+    return true;
+  }
+  double value = 0;
+  const auto res = std::from_chars(lit.data(), lit.data() + lit.size(), value);
+  if (res.ec == std::errc::result_out_of_range) {
+    error_ = "number out of the IEEE 754 double range";
+    return false;
+  }
+  if (res.ec != std::errc()) {
+    error_ = "invalid number";
+    return false;
+  }
+  return append_jcs_number(out, value);
+}
+
+bool JsonTape::write_node(std::string& out, std::uint32_t i, std::uint32_t skip) {
+  const Node& n = nodes_[i];
+  switch (n.type) {
+    case NodeType::Null:
+      out += "null";
+      return true;
+    case NodeType::True:
+      out += "true";
+      return true;
+    case NodeType::False:
+      out += "false";
+      return true;
+    case NodeType::Number:
+      return write_number(out, n);
+    case NodeType::String:
+      append_jcs_string(out, string(i));
+      return true;
+    case NodeType::Array: {
+      out.push_back('[');
+      std::uint32_t child = i + 1;
+      for (std::uint32_t k = 0; k < n.count; ++k) {
+        if (k != 0) {
+          out.push_back(',');
+        }
+        if (!write_node(out, child, skip)) {
+          return false;
+        }
+        child = nodes_[child].end;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case NodeType::Object: {
+      // Collect member names on the scratch stack, sort them there, write, pop.
+      const std::size_t base = scratch_.size();
+      bool sorted = true;
+      bool utf16 = false;
+      std::uint32_t key = i + 1;
+      for (std::uint32_t k = 0; k < n.count; ++k) {
+        const std::uint32_t value = key + 1;
+        if (value != skip) {
+          const std::string_view name = string(key);
+          utf16 = utf16 || needs_utf16_order(name);
+          if (scratch_.size() > base && !(string(scratch_.back()) < name)) {
+            sorted = false;
+          }
+          scratch_.push_back(key);
+        }
+        key = nodes_[value].end;
+      }
+      const auto first = scratch_.begin() + static_cast<std::ptrdiff_t>(base);
+      if (!sorted || utf16) {
+        if (utf16) {
+          std::sort(first, scratch_.end(), [this](std::uint32_t a, std::uint32_t b) {
+            return utf16_less(string(a), string(b));
+          });
+        } else {
+          std::sort(first, scratch_.end(),
+                    [this](std::uint32_t a, std::uint32_t b) { return string(a) < string(b); });
+        }
+        for (auto it = first; it + 1 < scratch_.end(); ++it) {
+          if (string(*it) == string(*(it + 1))) {
+            error_ = "duplicate member name \"" + std::string(string(*it)) + "\"";
+            return false;
+          }
+        }
+      }
+      out.push_back('{');
+      for (std::size_t k = base; k < scratch_.size(); ++k) {
+        if (k != base) {
+          out.push_back(',');
+        }
+        const std::uint32_t name = scratch_[k];
+        append_jcs_string(out, string(name));
+        out.push_back(':');
+        if (!write_node(out, name + 1, skip)) {
+          return false;
+        }
+      }
+      out.push_back('}');
+      scratch_.resize(base);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace portcullis::audit::detail

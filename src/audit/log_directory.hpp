@@ -1,0 +1,48 @@
+// The audit directory on disk: file names (audit-YYYYMMDD-HHMMSS.jsonl, UTC), the exclusive
+// lock that allows one writer per directory, and the fsyncs that make a new file's name durable.
+// Private to the audit module.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "portcullis/common/result.hpp"
+
+namespace portcullis::audit::detail {
+
+// Holds `<dir>/.portcullis-audit.lock` with flock(LOCK_EX) for the object's lifetime.
+class DirectoryLock {
+ public:
+  static Result<DirectoryLock> acquire(const std::filesystem::path& dir);
+  DirectoryLock(DirectoryLock&& other) noexcept;
+  DirectoryLock& operator=(DirectoryLock&& other) noexcept;
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  ~DirectoryLock();
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+inline constexpr const char* kLockFileName = ".portcullis-audit.lock";
+
+// The file name for a file started at `now`, strictly after `after` (a previous file name, or
+// ""), so names sort in creation order even when two files start within one second.
+std::string next_log_file_name(std::chrono::system_clock::time_point now, const std::string& after);
+
+// fsync of the directory, so a created or removed name survives a power failure.
+Result<void> sync_directory(const std::filesystem::path& dir);
+
+// Creates the file (it must not exist), opened for appending; returns the fd.
+Result<int> create_log_file(const std::filesystem::path& path);
+// Opens an existing file for appending.
+Result<int> open_log_file(const std::filesystem::path& path);
+
+// Writes all of `data`, retrying short writes and EINTR.
+Result<void> write_all(int fd, std::string_view data);
+
+std::string errno_message(const std::string& what, int err);
+
+}  // namespace portcullis::audit::detail

@@ -1,0 +1,107 @@
+#include "audit/log_recovery.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/json_tape.hpp"
+
+namespace portcullis::audit::detail {
+
+namespace {
+
+// True when the bytes after the last good record look like an interrupted write: no complete
+// line in them is a JSON object. A complete, parseable record after a bad one means the file
+// was damaged in the middle, which recovery must not "repair".
+Result<bool> is_torn_tail(const std::filesystem::path& file, std::uint64_t from) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail("cannot read " + file.string());
+  }
+  std::string rest;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(from + rest.size()));
+    if (n <= 0) {
+      break;
+    }
+    rest.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  JsonTape tape;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t nl = rest.find('\n', start);
+    if (nl == std::string::npos) {
+      break;
+    }
+    const std::string_view line(rest.data() + start, nl - start);
+    if (tape.parse(line) && tape.node(0).type == NodeType::Object) {
+      return false;
+    }
+    start = nl + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<RecoveredLog> recover_log(const std::vector<std::filesystem::path>& files) {
+  // Start from the newest file and go back until the Merkle tree is known (from a checkpoint's
+  // frontier, or from the chain's first record): rotation ends every file with a checkpoint,
+  // so this is at most the two newest files.
+  for (std::size_t start = files.size(); start-- > 0;) {
+    VerifyOptions options;
+    options.partial = true;
+    ChainVerifier verifier(options);
+    std::uint64_t good_end = 0;
+    for (std::size_t i = start; i < files.size(); ++i) {
+      auto fed = feed_file(verifier, files[i], good_end);
+      if (!fed) {
+        return tl::unexpected(fed.error());
+      }
+      if (verifier.failed() && i + 1 < files.size()) {
+        const auto report = verifier.finish();
+        return fail("the audit log is damaged in " + report.problem->file + " line " +
+                    std::to_string(report.problem->line) + " (" +
+                    to_string(report.problem->kind) + ": " + report.problem->message +
+                    "); refusing to append to it — run `portcullis audit verify`");
+      }
+    }
+    if (!verifier.tip().tree_known && start > 0 && !verifier.failed()) {
+      continue;
+    }
+    RecoveredLog out;
+    out.last_file = files.back();
+    struct stat st {};
+    if (::stat(out.last_file.c_str(), &st) != 0) {
+      return fail("cannot stat " + out.last_file.string());
+    }
+    out.file_size = static_cast<std::uint64_t>(st.st_size);
+    out.good_end = good_end;
+    if (verifier.failed()) {
+      const auto report = verifier.finish();
+      auto torn = is_torn_tail(out.last_file, good_end);
+      if (!torn) {
+        return tl::unexpected(torn.error());
+      }
+      if (!*torn) {
+        return fail("the audit log is damaged in " + report.problem->file + " line " +
+                    std::to_string(report.problem->line) + " (" +
+                    to_string(report.problem->kind) + ": " + report.problem->message +
+                    ") and valid records follow; refusing to cut it — run `portcullis audit "
+                    "verify`");
+      }
+      out.torn_reason = std::string(to_string(report.problem->kind)) + ": " + report.problem->message;
+    }
+    out.tip = verifier.tip();
+    if (!out.tip.tree_known && out.tip.started) {
+      return fail("cannot resume the Merkle tree: no checkpoint with a frontier in the retained "
+                  "audit files");
+    }
+    return out;
+  }
+  return fail("no audit files");
+}
+
+}  // namespace portcullis::audit::detail
