@@ -63,18 +63,23 @@ struct Fixture {
                     [] { return kNowMs; }},
                 quarantine, metrics) {}
 
+  // The answer lands in the fixture, not on call()'s stack: a held audit completion may answer
+  // after call() returned.
+  std::optional<AdminResponse> last;
+  int answers = 0;
+
   std::optional<AdminResponse> call(std::string method, std::string target, std::string body = {},
                                     std::optional<std::string> identity = kOps) {
-    std::optional<AdminResponse> out;
-    int calls = 0;
+    last.reset();
+    answers = 0;
     handler.handle(AdminRequest{std::move(method), std::move(target), std::move(body),
                                 std::move(identity)},
-                   [&](AdminResponse response) {
-                     ++calls;
-                     out = std::move(response);
+                   [this](AdminResponse response) {
+                     ++answers;
+                     last = std::move(response);
                    });
-    CHECK(calls <= 1);
-    return out;
+    CHECK(answers <= 1);
+    return last;
   }
 
   AdminResponse must(std::string method, std::string target, std::string body = {},
@@ -225,6 +230,9 @@ TEST_CASE("quarantine is in effect before the audit record is durable", "[admin]
   CHECK_FALSE(response);  // the answer waits for the audit log...
   CHECK(f.quarantine.is_quarantined("a"));  // ...the kill switch does not
   REQUIRE(f.pending);
+  f.pending(AppendReceipt{1, "uid-1"});
+  REQUIRE(f.last);
+  CHECK(f.last->status == 200);
 }
 
 TEST_CASE("quarantine engages even when the audit log cannot record it, and answers 500",
@@ -316,6 +324,9 @@ TEST_CASE("a quarantine stays in effect until its lifting is durable", "[admin][
   REQUIRE(f.pending);
   f.pending(AppendReceipt{1, "uid-1"});
   CHECK_FALSE(f.quarantine.is_quarantined("a"));
+  REQUIRE(f.last);
+  CHECK(f.last->status == 200);
+  CHECK(f.answers == 1);
 }
 
 TEST_CASE("a quarantine is not lifted when the audit log cannot record it", "[admin][handler]") {
