@@ -102,14 +102,19 @@ RecordTemplate finish(RecordKind kind, std::string uid, const json& r) {
 }
 
 // The log's own records (checkpoints, recoveries) name the log itself as actor and source.
-void set_self_actor(json& r, const RecordContext& ctx, const std::string& operation) {
-  r["actor"] = {{"app_name", "portcullis"}};
-  r["api"] = {{"operation", operation}, {"service", {{"name", "audit"}}}};
-  json& src = r["src_endpoint"];
-  src = json::object();
+// The gateway itself as a network endpoint (OCSF requires one of ip, name, hostname, ...).
+json self_endpoint(const RecordContext& ctx) {
+  json src = {{"name", "portcullis"}};
   if (!ctx.hostname.empty()) {
     src["hostname"] = ctx.hostname;
   }
+  return src;
+}
+
+void set_self_actor(json& r, const RecordContext& ctx, const std::string& operation) {
+  r["actor"] = {{"app_name", "portcullis"}};
+  r["api"] = {{"operation", operation}, {"service", {{"name", "audit"}}}};
+  r["src_endpoint"] = self_endpoint(ctx);
 }
 
 json string_array(const std::vector<std::string>& values) {
@@ -157,9 +162,15 @@ RecordTemplate make_decision_record(const DecisionEvent& e, const RecordContext&
               {"service", {{"name", e.route}}},
               {"request", {{"uid", e.request_id}}}};
   r["src_endpoint"] = endpoint(e.src);
-  r["dst_endpoint"] = endpoint(e.dst);
+  if (r["src_endpoint"].empty()) {
+    r["src_endpoint"]["name"] = "unknown";  // never expected: the listener knows its peer
+  }
+  json dst = endpoint(e.dst);
   if (!e.listener.empty()) {
-    r["dst_endpoint"]["name"] = e.listener;
+    dst["name"] = e.listener;
+  }
+  if (!dst.empty()) {
+    r["dst_endpoint"] = std::move(dst);
   }
   if (!e.http_method.empty() || !e.http_url.empty()) {
     json& http = r["http_request"];
@@ -261,7 +272,8 @@ RecordTemplate make_outcome_record(const OutcomeEvent& e, const RecordContext& c
   r["api"] = {{"operation", e.action},
               {"service", {{"name", e.route}}},
               {"request", {{"uid", e.request_id}}}};
-  r["src_endpoint"] = json::object();
+  // The outcome is the gateway's own observation of the upstream's answer.
+  r["src_endpoint"] = self_endpoint(ctx);
   r["status_id"] = ok ? 1 : 2;
   r["status"] = ok ? "Success" : "Failure";
   r["duration"] = e.latency_us / 1000;
@@ -304,7 +316,7 @@ RecordTemplate make_admin_record(const AdminEvent& e, const RecordContext& ctx) 
     r["actor"]["user"] = {{"uid", e.operator_identity}, {"name", e.operator_identity}};
   }
   r["api"] = {{"operation", action}, {"service", {{"name", "admin"}}}};
-  r["src_endpoint"] = json::object();
+  r["src_endpoint"] = self_endpoint(ctx);
   if (!e.agent.empty()) {
     r["resources"] = json::array({{{"type", "Agent"}, {"uid", e.agent}, {"name", e.agent}}});
   }
