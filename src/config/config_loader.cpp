@@ -446,11 +446,16 @@ void check_cross_references(YamlReader& reader, const YAML::Node& root, Config& 
                    (route.host.empty() ? std::string() : " for host '" + route.host + "'"));
     }
   }
-  if (config.listeners.empty() && reader.error_count() == 0) {
-    reader.error(root, "at least one listener is required (listeners:)");
-  }
-  if (config.routes.empty() && reader.error_count() == 0) {
-    reader.error(root, "at least one route is required (routes:)");
+  (void)root;
+}
+
+// An empty list where at least one entry is needed (a missing key or a non-list is reported
+// where it is read).
+void require_entries(Section& top, std::string_view key, const char* what) {
+  const YAML::Node* node = top.find(key);
+  if (node != nullptr && node->IsSequence() && node->size() == 0) {
+    top.reader().error(*node, std::string("at least one ") + what + " is required (" +
+                                  std::string(key) + ":)");
   }
 }
 
@@ -473,6 +478,8 @@ void read_document(YamlReader& reader, const YAML::Node& root, Config& config) {
   for (std::size_t i = 0; i < routes.size(); ++i) {
     read_route(reader, routes[i], indexed("routes", i), config);
   }
+  require_entries(top, "listeners", "listener");
+  require_entries(top, "routes", "route");
   read_admin(top, config);
   read_policies(top, config);
   read_audit(top, config);

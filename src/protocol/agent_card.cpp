@@ -188,4 +188,27 @@ Result<std::string> rewrite_agent_card_body(std::string_view body, const CardRew
   return card->dump(-1, ' ', false, json::error_handler_t::strict);
 }
 
+Result<std::string> rewrite_extended_card_response(std::string_view body,
+                                                   const CardRewrite& rewrite,
+                                                   std::uint32_t max_depth) {
+  auto response = parse_strict_json(body, max_depth);
+  if (!response) {
+    return fail("extended agent card: " + response.error().message);
+  }
+  if (!response->is_object()) {
+    return fail("extended agent card: the answer is not a JSON-RPC response object");
+  }
+  auto result = response->find("result");
+  if (result == response->end()) {
+    if (response->contains("error")) {
+      return std::string(body);  // an error carries no card
+    }
+    return fail("extended agent card: the answer has neither result nor error");
+  }
+  if (auto r = rewrite_agent_card(*result, rewrite); !r) {
+    return fail(r.error().message);
+  }
+  return response->dump(-1, ' ', false, json::error_handler_t::strict);
+}
+
 }  // namespace portcullis::protocol

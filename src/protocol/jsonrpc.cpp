@@ -15,9 +15,8 @@ using json = nlohmann::json;
 // discourages it), fractional numbers too (JSON-RPC: SHOULD NOT; peers round them differently).
 bool is_request_id(const json& id) { return id.is_string() || id.is_number_integer(); }
 
-}  // namespace
-
-Outcome<JsonRpcMessage> parse_jsonrpc_message(const json& element) {
+// Validates `element` and moves its params/result out of it (the document is not used again).
+Outcome<JsonRpcMessage> take_message(json& element) {
   if (!element.is_object()) {
     return reject(RejectReason::InvalidRequest, "a JSON-RPC message must be an object");
   }
@@ -47,7 +46,7 @@ Outcome<JsonRpcMessage> parse_jsonrpc_message(const json& element) {
       if (!params->is_object() && !params->is_array()) {
         return reject(RejectReason::InvalidRequest, "\"params\" must be an object or an array");
       }
-      message.params = *params;
+      message.params = std::move(*params);
     }
     if (id == element.end()) {
       message.kind = MessageKind::Notification;
@@ -79,7 +78,7 @@ Outcome<JsonRpcMessage> parse_jsonrpc_message(const json& element) {
                   "a response \"id\" must be a string or an integer (null only with \"error\")");
   }
   if (has_error) {
-    const json& e = *error;
+    json& e = *error;
     auto code = e.is_object() ? e.find("code") : e.end();
     auto text = e.is_object() ? e.find("message") : e.end();
     if (!e.is_object() || code == e.end() || !code->is_number_integer() || text == e.end() ||
@@ -88,13 +87,20 @@ Outcome<JsonRpcMessage> parse_jsonrpc_message(const json& element) {
                     "\"error\" must be an object with an integer \"code\" and a string "
                     "\"message\"");
     }
-    message.result = json::object({{"error", e}});
+    message.result = json::object({{"error", std::move(*error)}});
   } else {
-    message.result = *result;
+    message.result = std::move(*result);
   }
   message.kind = MessageKind::Response;
   message.id = *id;
   return message;
+}
+
+}  // namespace
+
+Outcome<JsonRpcMessage> parse_jsonrpc_message(const json& element) {
+  json copy = element;
+  return take_message(copy);
 }
 
 Outcome<JsonRpcBody> parse_jsonrpc(std::string_view body, const JsonRpcLimits& limits) {
@@ -104,7 +110,7 @@ Outcome<JsonRpcBody> parse_jsonrpc(std::string_view body, const JsonRpcLimits& l
   }
   JsonRpcBody out;
   if (!document->is_array()) {
-    auto message = parse_jsonrpc_message(*document);
+    auto message = take_message(*document);
     if (!message) {
       return tl::unexpected(message.error());
     }
@@ -123,13 +129,13 @@ Outcome<JsonRpcBody> parse_jsonrpc(std::string_view body, const JsonRpcLimits& l
   out.messages.reserve(document->size());
   std::set<std::string> ids;
   for (std::size_t i = 0; i < document->size(); ++i) {
-    const json& element = (*document)[i];
+    json& element = (*document)[i];
     if (element.is_array()) {
       return reject(RejectReason::InvalidRequest,
                     "batch element " + std::to_string(i) + " is an array (nested batches are "
                                                            "not JSON-RPC)");
     }
-    auto message = parse_jsonrpc_message(element);
+    auto message = take_message(element);
     if (!message) {
       Rejection r = message.error();
       r.detail = "batch element " + std::to_string(i) + ": " + r.detail;

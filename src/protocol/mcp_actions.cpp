@@ -19,7 +19,7 @@ Outcome<std::string> string_param(const JsonRpcMessage& message, const char* key
 }
 
 // params.arguments: an object, {} when absent.
-Outcome<json> arguments(const JsonRpcMessage& message) {
+Outcome<json> arguments(JsonRpcMessage& message) {
   auto it = message.params.find("arguments");
   if (it == message.params.end()) {
     return json::object();
@@ -28,7 +28,7 @@ Outcome<json> arguments(const JsonRpcMessage& message) {
     return reject(RejectReason::InvalidParams,
                   message.method + " needs params.arguments as an object");
   }
-  return *it;
+  return std::move(*it);
 }
 
 Outcome<Action> mcp_action(const config::Route& route, JsonRpcMessage& message) {

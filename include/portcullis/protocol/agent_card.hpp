@@ -42,6 +42,13 @@ struct CardRewrite {
                                                           const CardRewrite& rewrite,
                                                           std::uint32_t max_depth = 64);
 
+// The JSON-RPC answer to GetExtendedAgentCard / agent/getAuthenticatedExtendedCard (JSON body
+// or one SSE event's data): its `result` is a card and is rewritten like the public one; an
+// error response passes unchanged. Refused (the caller answers 502) like a bad card.
+[[nodiscard]] Result<std::string> rewrite_extended_card_response(std::string_view body,
+                                                                 const CardRewrite& rewrite,
+                                                                 std::uint32_t max_depth = 64);
+
 // One URL → its rewritten form; error if it does not start with the upstream base.
 [[nodiscard]] Result<std::string> rewrite_card_url(std::string_view url,
                                                    const CardRewrite& rewrite);

@@ -426,3 +426,30 @@ TEST_CASE("An unreadable file is reported without a position", "[config]") {
 TEST_CASE("An empty file is an error", "[config]") {
   CHECK(errors_of("") == std::vector<std::string>{kFile.string() + ": the configuration is empty"});
 }
+
+TEST_CASE("The shipped example configuration loads", "[config]") {
+  Diagnostics diagnostics;
+  auto config = load_config(PORTCULLIS_SOURCE_DIR "/docker/portcullis.example.yaml", diagnostics);
+  for (const auto& d : diagnostics) {
+    UNSCOPED_INFO(d.to_string());
+  }
+  REQUIRE(config);
+  CHECK(diagnostics.empty());
+  CHECK((*config)->routes.size() == 3);
+  CHECK((*config)->policies.dir ==
+        std::filesystem::path(PORTCULLIS_SOURCE_DIR "/docker/policies/demo").lexically_normal());
+}
+
+TEST_CASE("Empty listener and route lists are refused", "[config]") {
+  const std::string text = R"(listeners: []
+routes: []
+policies:
+  dir: p
+audit:
+  dir: a
+)";
+  CHECK(errors_of(text) == std::vector<std::string>{
+                               at(1, 12, "at least one listener is required (listeners:)"),
+                               at(2, 9, "at least one route is required (routes:)"),
+                           });
+}

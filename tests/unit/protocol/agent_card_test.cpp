@@ -107,3 +107,17 @@ TEST_CASE("The rewrite for a route joins public_url and prefix", "[protocol][car
   route.prefix = "/";
   CHECK(card_rewrite_for(listener, route).public_base == "https://gw:8443");
 }
+
+TEST_CASE("The extended card answer is rewritten like the public card", "[protocol][card]") {
+  auto body = rewrite_extended_card_response(
+      R"({"jsonrpc":"2.0","id":1,"result":{"supportedInterfaces":[{"url":"http://10.0.0.5:4001/agents/a/rpc","protocolBinding":"JSONRPC"}]}})",
+      kRewrite);
+  REQUIRE(body);
+  CHECK(json::parse(*body)["result"]["supportedInterfaces"][0]["url"] ==
+        "https://gw.example:8443/peer/rpc");
+  const char* error = R"({"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"no"}})";
+  CHECK(*rewrite_extended_card_response(error, kRewrite) == error);
+  CHECK_FALSE(rewrite_extended_card_response(R"({"jsonrpc":"2.0","id":1,"result":{"url":"http://evil"}})",
+                                             kRewrite));
+  CHECK_FALSE(rewrite_extended_card_response(R"([1])", kRewrite));
+}
