@@ -139,11 +139,15 @@ Result<std::vector<std::string>> list_audit_log_files(const std::filesystem::pat
     }
     return fail(dir.string() + ": " + ec.message());
   }
-  for (const auto& entry : it) {
-    std::string name = entry.path().filename().string();
+  // increment(ec), not a range-for: the iterator's operator++ throws on I/O errors.
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
     if (is_audit_log_file_name(name)) {
       names.push_back(std::move(name));
     }
+  }
+  if (ec) {
+    return fail(dir.string() + ": " + ec.message());
   }
   std::sort(names.begin(), names.end());
   return names;

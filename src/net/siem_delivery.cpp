@@ -17,9 +17,6 @@ namespace portcullis::net {
 namespace {
 
 Result<void> readable_file(const std::filesystem::path& path, std::string_view what) {
-  if (path.empty()) {
-    return fail(std::string(what) + " is required when TLS is enabled");
-  }
   std::ifstream in(path);
   if (!in) {
     return fail(std::string(what) + " " + path.string() + " cannot be read");
@@ -102,7 +99,11 @@ Result<void> validate_siem_sink(const SiemSinkOptions& options) {
     return fail(where + address.error().message);
   }
   if (options.tls.enabled) {
-    if (auto ca = readable_file(options.tls.ca, "tls.ca"); !ca) {
+    if (options.tls.ca.empty() && options.type == SiemSinkType::Relp) {
+      return fail(where + "tls.ca is required for RELP over TLS (librelp has no system trust "
+                          "store)");
+    }
+    if (auto ca = readable_file(options.tls.ca, "tls.ca"); !options.tls.ca.empty() && !ca) {
       return fail(where + ca.error().message);
     }
     if (options.tls.cert.empty() != options.tls.key.empty()) {
@@ -179,6 +180,22 @@ Result<std::unique_ptr<SiemDelivery>> SiemDelivery::start(SiemDeliveryOptions op
     runner->start();
   }
   return delivery;
+}
+
+std::string default_siem_sink_name(SiemSinkType type, std::string_view host, std::uint16_t port) {
+  std::string name = std::string(to_string(type)) + "-" + std::string(host) + "-" +
+                     std::to_string(port);
+  for (char& c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      c = '_';
+    }
+  }
+  if (name.size() > 64) {
+    name.resize(64);
+  }
+  return name;
 }
 
 SiemDelivery::~SiemDelivery() { stop(); }

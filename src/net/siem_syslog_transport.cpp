@@ -133,8 +133,13 @@ Result<void> SyslogTransport::handshake() {
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
   const auto& tls = options_.tls;
-  if (SSL_CTX_load_verify_locations(ctx_, tls.ca.c_str(), nullptr) != 1) {
-    return fail_and_disconnect("TLS: CA " + tls.ca.string() + ": " + openssl_errors());
+  const bool trusted = tls.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx_) == 1
+                                      : SSL_CTX_load_verify_locations(ctx_, tls.ca.c_str(),
+                                                                      nullptr) == 1;
+  if (!trusted) {
+    return fail_and_disconnect("TLS: CA " +
+                               (tls.ca.empty() ? std::string("(system store)") : tls.ca.string()) +
+                               ": " + openssl_errors());
   }
   if (!tls.cert.empty() &&
       (SSL_CTX_use_certificate_chain_file(ctx_, tls.cert.c_str()) != 1 ||

@@ -37,7 +37,9 @@ enum class SiemSinkType {
 
 struct SiemTlsOptions {
   bool enabled = true;          // false = plain TCP (tests, or a receiver on the same host)
-  std::filesystem::path ca;     // CA bundle (PEM) that must have issued the receiver's certificate
+  std::filesystem::path ca;     // CA bundle (PEM) that must have issued the receiver's
+                                // certificate; "" = the system trust store (syslog only: RELP
+                                // requires a file)
   std::filesystem::path cert;   // our client certificate chain (PEM), presented to the receiver
   std::filesystem::path key;    // its private key (PEM)
   std::string server_name;      // name the receiver's certificate must carry (SAN DNS/IP, or CN
@@ -154,5 +156,11 @@ class SiemDelivery {
 
 // Checks one sink's options as start() does (for `portcullis validate`).
 [[nodiscard]] Result<void> validate_siem_sink(const SiemSinkOptions& options);
+
+// A stable sink name for configurations that do not name their sinks: "<type>-<host>-<port>"
+// with characters a file name cannot hold replaced by '_'. The name keys the cursor file, so a
+// sink whose address changes starts from the beginning of the log.
+[[nodiscard]] std::string default_siem_sink_name(SiemSinkType type, std::string_view host,
+                                                 std::uint16_t port);
 
 }  // namespace portcullis::net

@@ -270,3 +270,35 @@ TEST_CASE("The lag alarm rises while the receiver is unreachable",
   CHECK(sink.stats().alarms == 1);
   delivery->stop();
 }
+
+// Hidden (not run by ctest): prints delivery throughput to a local rsyslogd.
+//   build/.../siem_integration_tests "[perf]"
+TEST_CASE("Delivery throughput to rsyslog over TLS on loopback", "[.][siem][perf]") {
+  constexpr std::size_t kRecords = 20000;
+  const auto type = GENERATE(SiemSinkType::Relp, SiemSinkType::Syslog);
+  fx::TempDir tmp;
+  const auto certs = fx::make_certificates(tmp.path());
+  fx::AuditFiles files(tmp.path() / "log", 1500);
+  files.append(kRecords);
+  fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs,
+                      type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls
+                                                 : fx::RsyslogInput::SyslogTls,
+                      fx::free_port());
+  rsyslog.start();
+  auto options = sink_options(type, certs, rsyslog.port());
+  options.batch_records = 256;
+  options.relp_window = 128;
+  options.cursor_sync_interval = 500ms;
+  const auto start = std::chrono::steady_clock::now();
+  auto delivery = start_delivery(tmp.path(), options);
+  const auto& sink = only_sink(*delivery, options.name);
+  REQUIRE(fx::wait_until([&] { return sink.lag().delivered_sequence == kRecords; }, 120s));
+  const auto delivered = std::chrono::steady_clock::now();
+  REQUIRE(fx::wait_until([&] { return rsyslog.received().size() >= kRecords; }, 60s));
+  const double seconds = std::chrono::duration<double>(delivered - start).count();
+  WARN(std::string(portcullis::net::to_string(type))
+       << ": " << kRecords << " records of 1500 bytes confirmed in " << seconds << " s = "
+       << static_cast<long>(kRecords / seconds) << " records/s ("
+       << kRecords * 1500 / seconds / 1e6 << " MB/s)");
+  delivery->stop();
+}

@@ -40,7 +40,11 @@ TEST_CASE("Invalid sink options are refused with the reason", "[siem][options]")
   const auto c = GENERATE_REF(values<Case>({
       {[](SiemSinkOptions& o) { o.name = "bad name"; }, "name must be"},
       {[](SiemSinkOptions& o) { o.address = "nohost"; }, "expected host:port"},
-      {[](SiemSinkOptions& o) { o.tls.enabled = true; }, "tls.ca is required"},
+      {[](SiemSinkOptions& o) {
+         o.tls.enabled = true;
+         o.type = SiemSinkType::Relp;
+       },
+       "tls.ca is required for RELP"},
       {[&](SiemSinkOptions& o) {
          o.tls.enabled = true;
          o.tls.ca = dir.path() / "missing.pem";
@@ -63,6 +67,19 @@ TEST_CASE("Invalid sink options are refused with the reason", "[siem][options]")
   auto valid = portcullis::net::validate_siem_sink(options);
   REQUIRE_FALSE(valid);
   CHECK_THAT(valid.error().message, Catch::Contains(c.reason));
+}
+
+TEST_CASE("A syslog sink over TLS may use the system trust store", "[siem][options]") {
+  auto options = plain_sink("s");
+  options.tls.enabled = true;
+  CHECK(portcullis::net::validate_siem_sink(options));
+}
+
+TEST_CASE("Default sink names are stable and usable as file names", "[siem][options]") {
+  CHECK(portcullis::net::default_siem_sink_name(SiemSinkType::Relp, "siem.example.org", 2514) ==
+        "relp-siem.example.org-2514");
+  CHECK(portcullis::net::default_siem_sink_name(SiemSinkType::Syslog, "::1", 6514) ==
+        "syslog-__1-6514");
 }
 
 TEST_CASE("Two sinks with one name start nothing", "[siem][options]") {
