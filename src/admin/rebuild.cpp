@@ -102,6 +102,18 @@ void StateRebuilder::feed_decision(const json& record, std::int64_t time_ms) {
     ++stats_.skipped;  // blocked calls attach nothing
     return;
   }
+  // Dry-run forwards calls the policies denied: their disposition is Allowed (they were
+  // executed) but the gateway attaches nothing for them live (SessionState is fed only for
+  // calls the policies allowed), and the record tells them apart by the deny message.
+  const json& unmapped_fields = record.at("unmapped");
+  if (const json* dry_run = member(unmapped_fields, "dry_run");
+      dry_run != nullptr && dry_run->is_boolean() && dry_run->get<bool>()) {
+    if (const std::string* message = string_at(record, "message");
+        message != nullptr && !message->empty()) {
+      ++stats_.skipped;
+      return;
+    }
+  }
   const WallTime at{std::chrono::milliseconds(time_ms)};
   const auto& options = sessions_.options();
   const auto horizon = std::max<std::chrono::seconds>(options.label_ttl, options.session_idle_ttl);
@@ -109,7 +121,7 @@ void StateRebuilder::feed_decision(const json& record, std::int64_t time_ms) {
     ++stats_.expired;  // nothing it attached can still be alive: spare the LRU the churn
     return;
   }
-  const json& unmapped = record.at("unmapped");
+  const json& unmapped = unmapped_fields;
   const json* ai_agent = member(record, "ai_agent");
   const std::string* agent = ai_agent != nullptr ? string_at(*ai_agent, "uid") : nullptr;
   if (agent == nullptr || agent->empty()) {

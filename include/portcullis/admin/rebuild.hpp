@@ -11,7 +11,8 @@
 //    the agent (ai_agent.uid), the MCP session (ai_agent.instance_uid) and, for a resource of
 //    type "Tool" whose uid is "<unmapped.route>/<tool>", the tool name, replayed into
 //    SessionState with the record's time, so label_ttl and session_idle_ttl run from the
-//    original call;
+//    original call; a dry-run record (unmapped.dry_run) of a call the policies denied (it has
+//    a deny `message`) is skipped, since the gateway attaches nothing for such a call live;
 //  - anything else (blocked decisions, outcome, checkpoint, recovery records) is skipped and
 //    counted; a decision/admin record whose fields have the wrong shape is counted as malformed.
 // Tests feed records built by the audit module's own builder.

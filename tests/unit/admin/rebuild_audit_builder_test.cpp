@@ -41,7 +41,8 @@ json admin(portcullis::audit::AdminEvent::Kind kind, const std::string& agent,
 }
 
 json decision(bool allowed, const std::string& session, const std::string& resource_type,
-              const std::string& resource_id, const Strings& labels) {
+              const std::string& resource_id, const Strings& labels, bool dry_run = false,
+              const std::string& deny_message = {}) {
   portcullis::audit::DecisionEvent event;
   event.time_ms = kT0Ms;
   event.agent = "spiffe://example.org/agent/a";
@@ -54,6 +55,8 @@ json decision(bool allowed, const std::string& session, const std::string& resou
   event.disposition =
       allowed ? portcullis::audit::Disposition::Allowed : portcullis::audit::Disposition::Blocked;
   event.labels = labels;
+  event.dry_run = dry_run;
+  event.deny_message = deny_message;
   return sealed(portcullis::audit::make_decision_record(event, {}));
 }
 
@@ -91,4 +94,18 @@ TEST_CASE("labels and tools in the audit builder's decision records are rebuilt"
   CHECK(snap.labels == Strings{"pii", "plain"});
   CHECK(rebuilder.stats().allowed_decisions == 2);
   CHECK(rebuilder.stats().malformed == 0);
+}
+
+TEST_CASE("a dry-run call the policies denied, as the gateway records it, restores nothing",
+          "[admin][rebuild]") {
+  QuarantineList quarantine;
+  SessionState sessions;
+  StateRebuilder rebuilder(quarantine, sessions, kT0 + 1h);
+  // net records a forwarded dry-run call as Allowed, with the policies' deny message.
+  rebuilder.feed(decision(true, "s1", "Tool", "tools/send_email", {}, true,
+                          "no policy permits tools/call"));
+  rebuilder.feed(decision(true, "s1", "Tool", "tools/read_inbox", {"pii"}, true));
+  const auto snap = sessions.snapshot("s1", "spiffe://example.org/agent/a", kT0 + 1h);
+  CHECK(snap.tools == Strings{"read_inbox"});
+  CHECK(snap.labels == Strings{"pii"});
 }

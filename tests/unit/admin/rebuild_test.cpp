@@ -102,6 +102,27 @@ TEST_CASE("allowed decisions restore session tools and labels", "[admin][rebuild
   CHECK(rebuilder.stats().skipped == 1);
 }
 
+TEST_CASE("a dry-run call the policies denied restores nothing", "[admin][rebuild]") {
+  QuarantineList quarantine;
+  SessionState sessions;
+  StateRebuilder rebuilder(quarantine, sessions, kT0 + 1h);
+  // Forwarded (disposition 1) because of dry-run, but denied by policy: it has a message.
+  auto denied = decision_record(true, "agent", "s1", "tools", "Tool", "tools/send_email", {},
+                                kT0Ms);
+  denied["unmapped"]["dry_run"] = true;
+  denied["message"] = "no policy permits tools/call";
+  rebuilder.feed(denied);
+  // Allowed by policy in dry-run: restored like any allowed call.
+  auto allowed = decision_record(true, "agent", "s1", "tools", "Tool", "tools/read_inbox",
+                                 {"pii"}, kT0Ms);
+  allowed["unmapped"]["dry_run"] = true;
+  rebuilder.feed(allowed);
+  const auto snap = sessions.snapshot("s1", "agent", kT0 + 1h);
+  CHECK(snap.tools == Strings{"read_inbox"});
+  CHECK(snap.labels == Strings{"pii"});
+  CHECK(rebuilder.stats().skipped == 1);
+}
+
 TEST_CASE("labels restored from old records expire label_ttl after the original call",
           "[admin][rebuild]") {
   QuarantineList quarantine;
