@@ -196,8 +196,9 @@ Result<void> RelpTransport::send(std::string_view message) {
   CurrentTransport current(this);
   const auto errors_before = errors_;
   last_error_.clear();
-  std::string copy(message);  // librelp wants a mutable buffer it does not modify
-  const auto rc = relpCltSendSyslog(client_, uchars(copy), copy.size());
+  // librelp's signature takes a mutable pointer; it only copies from it.
+  auto* data = reinterpret_cast<unsigned char*>(const_cast<char*>(message.data()));
+  const auto rc = relpCltSendSyslog(client_, data, message.size());
   if (rc != RELP_RET_OK || errors_ != errors_before) {
     auto error = relp_error("RELP send", rc, last_error_);
     destroy_client();

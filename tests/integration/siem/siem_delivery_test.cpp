@@ -2,6 +2,8 @@
 // every record delivered exactly as written; syslog over TLS survives a clean restart
 // (at-least-once, duplicates carry the same uid); certificates are verified; the cursor resumes
 // a restarted delivery; the lag alarm rises when the receiver is gone.
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
@@ -271,6 +273,13 @@ TEST_CASE("The lag alarm rises while the receiver is unreachable",
   delivery->stop();
 }
 
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 // Hidden (not run by ctest): prints delivery throughput to a local rsyslogd.
 //   build/.../siem_integration_tests "[perf]"
 TEST_CASE("Delivery throughput to rsyslog over TLS on loopback", "[.][siem][perf]") {
@@ -290,15 +299,18 @@ TEST_CASE("Delivery throughput to rsyslog over TLS on loopback", "[.][siem][perf
   options.relp_window = 128;
   options.cursor_sync_interval = 500ms;
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = process_cpu_seconds();
   auto delivery = start_delivery(tmp.path(), options);
   const auto& sink = only_sink(*delivery, options.name);
   REQUIRE(fx::wait_until([&] { return sink.lag().delivered_sequence == kRecords; }, 120s));
   const auto delivered = std::chrono::steady_clock::now();
+  const double cpu = process_cpu_seconds() - cpu_start;
   REQUIRE(fx::wait_until([&] { return rsyslog.received().size() >= kRecords; }, 60s));
   const double seconds = std::chrono::duration<double>(delivered - start).count();
   WARN(std::string(portcullis::net::to_string(type))
        << ": " << kRecords << " records of 1500 bytes confirmed in " << seconds << " s = "
        << static_cast<long>(kRecords / seconds) << " records/s ("
-       << kRecords * 1500 / seconds / 1e6 << " MB/s)");
+       << kRecords * 1500 / seconds / 1e6 << " MB/s); sender CPU " << cpu << " s = "
+       << static_cast<long>(kRecords / cpu) << " records per CPU-second");
   delivery->stop();
 }
