@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -89,6 +91,31 @@ std::size_t check_received_exactly(const fx::AuditFiles& files,
   return duplicates;
 }
 
+// Plays the audit writer: calls `step(i)` every 10 ms (at least 40 times) until finish().
+class BackgroundWriter {
+ public:
+  explicit BackgroundWriter(std::function<void(int)> step)
+      : thread_([this, step = std::move(step)] {
+          for (int i = 0; keep_going_ || i < 40; ++i) {
+            step(i);
+            std::this_thread::sleep_for(10ms);
+          }
+        }) {}
+  ~BackgroundWriter() { finish(); }
+  BackgroundWriter(const BackgroundWriter&) = delete;
+  BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+  void finish() {
+    keep_going_ = false;
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+ private:
+  std::atomic<bool> keep_going_{true};
+  std::thread thread_;
+};
+
 const portcullis::net::SiemSink& only_sink(const SiemDelivery& delivery, const std::string& name) {
   const auto* sink = delivery.sink(name);
   REQUIRE(sink != nullptr);
@@ -111,21 +138,19 @@ TEST_CASE("RELP over TLS delivers every record exactly as written across a kill 
   auto delivery = start_delivery(tmp.path(), options);
   const auto& sink = only_sink(*delivery, options.name);
 
-  // The audit writer keeps appending (and rotating) while the receiver dies.
-  std::thread writer([&files] {
-    for (int i = 0; i < 80; ++i) {
-      files.append(25);
-      if (i == 20 || i == 50) {
-        files.rotate();
-      }
-      std::this_thread::sleep_for(10ms);
+  // The audit writer keeps appending (and rotating) until after the receiver is back.
+  BackgroundWriter writer([&files](int i) {
+    files.append(25);
+    if (i == 20 || i == 50) {
+      files.rotate();
     }
   });
   REQUIRE(fx::wait_until([&] { return rsyslog.received().size() >= 800; }, 20s));
   rsyslog.kill9();
   std::this_thread::sleep_for(300ms);
   rsyslog.start();
-  writer.join();
+  std::this_thread::sleep_for(300ms);
+  writer.finish();
 
   // A torn last line is not a record yet: it must not be sent until it is complete.
   const auto complete = files.last_sequence();
@@ -165,20 +190,18 @@ TEST_CASE("Syslog over TLS delivers every record at least once across a clean rs
   auto delivery = start_delivery(tmp.path(), options);
   const auto& sink = only_sink(*delivery, options.name);
 
-  std::thread writer([&files] {
-    for (int i = 0; i < 60; ++i) {
-      files.append(25);
-      if (i == 30) {
-        files.rotate();
-      }
-      std::this_thread::sleep_for(10ms);
+  BackgroundWriter writer([&files](int i) {
+    files.append(25);
+    if (i == 30) {
+      files.rotate();
     }
   });
   REQUIRE(fx::wait_until([&] { return rsyslog.received().size() >= 700; }, 20s));
   rsyslog.terminate();
   std::this_thread::sleep_for(300ms);
   rsyslog.start();
-  writer.join();
+  std::this_thread::sleep_for(300ms);
+  writer.finish();
   REQUIRE(fx::wait_until(
       [&] {
         return sink.lag().delivered_sequence == files.last_sequence() &&
