@@ -113,7 +113,7 @@ async function main() {
   console.log(`cedar-wasm ${oracle.version}; seed ${opts.seed}; ${opts.cases} cases in ${last - first + 1} groups of ${opts.perGroup}`);
 
   for (let g = first; g <= last; g++) {
-    const count = Math.min(opts.perGroup, opts.cases - g * opts.perGroup);
+    const count = opts.group !== null ? opts.perGroup : Math.min(opts.perGroup, opts.cases - g * opts.perGroup);
     if (count <= 0) break;
     const group = generateGroup(opts.seed, g, { requestsPerGroup: count });
     const policyText = group.policies.join('\n');
@@ -163,6 +163,15 @@ async function main() {
         const repro = shrink(oracle, opts.portcullis, path.join(scratch, 'shrink'), group.policies, group.entities, first200);
         reportDisagreement(reports, where, `portcullis refused the group: ${actual.rejected}`, repro, opts);
       }
+      continue;
+    }
+    if (expected.every((e) => e.rejected)) {
+      // cedar-wasm refuses the group's entities (a parent cycle) but portcullis decided: one
+      // disagreement for the group, not one per request.
+      stats.failed += count;
+      reports++;
+      const repro = shrink(oracle, opts.portcullis, path.join(scratch, 'shrink'), group.policies, group.entities, group.requests[0]);
+      reportDisagreement(reports, where, `cedar-wasm refuses the entities (${expected[0].rejected}) but portcullis decided all ${count} requests`, repro, opts);
       continue;
     }
     if (actual.problem) console.log(`PROBLEM at ${where}: ${actual.problem}`);

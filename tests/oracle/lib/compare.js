@@ -37,9 +37,12 @@ function shrink(oracle, binary, scratch, policies, entities, request, budget = 1
   };
 
   let pols = policies.slice();
-  // A single policy that disagrees on its own is the best reproduction.
+  // No policy at all (the entities alone disagree), else a single policy that disagrees on its
+  // own, is the best reproduction.
   const alone = pols.find((p) => disagrees([p], entities, request));
-  if (alone) {
+  if (disagrees([], entities, request)) {
+    pols = [];
+  } else if (alone) {
     pols = [alone];
   } else {
     for (let i = pols.length - 1; i >= 0 && pols.length > 1; i--) {
@@ -50,6 +53,13 @@ function shrink(oracle, binary, scratch, policies, entities, request, budget = 1
   let ents = entities.slice();
   for (let i = ents.length - 1; i >= 0; i--) {
     const candidate = ents.filter((_, j) => j !== i);
+    if (disagrees(pols, candidate, request)) ents = candidate;
+  }
+  // Then what the remaining entities carry: attributes and tags.
+  for (let i = 0; i < ents.length; i++) {
+    const bare = { ...ents[i], attrs: {} };
+    delete bare.tags;
+    const candidate = ents.map((e, j) => (j === i ? bare : e));
     if (disagrees(pols, candidate, request)) ents = candidate;
   }
   let req = request;
