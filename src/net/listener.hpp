@@ -1,0 +1,45 @@
+// Listener: accepts TCP connections on one address and starts a session for each on its own
+// strand. Refuses connections beyond limits.max_connections (closed at once, logged).
+//
+// Threading: the acceptor runs on its own strand; stop() may be called from any thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <functional>
+#include <memory>
+
+#include "net/any_stream.hpp"
+#include "portcullis/common/result.hpp"
+
+namespace portcullis::net {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  // Called on the acceptor's strand with each accepted socket (already on its own strand).
+  using OnAccept = std::function<void(asio::ip::tcp::socket)>;
+
+  Listener(asio::io_context& ioc, OnAccept on_accept);
+
+  // Binds and listens (SO_REUSEADDR); port 0 picks one.
+  [[nodiscard]] Result<void> open(const asio::ip::tcp::endpoint& endpoint);
+  [[nodiscard]] asio::ip::tcp::endpoint local_endpoint() const;
+  void run();
+  void stop();
+
+ private:
+  void do_accept();
+  void on_accept(beast::error_code ec, asio::ip::tcp::socket socket);
+
+  asio::io_context& ioc_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  asio::ip::tcp::acceptor acceptor_;
+  OnAccept on_accept_;
+};
+
+// "127.0.0.1" / "::1" / "localhost" + port → endpoint (no DNS beyond localhost).
+[[nodiscard]] Result<asio::ip::tcp::endpoint> listen_endpoint(const std::string& host,
+                                                              std::uint16_t port);
+
+}  // namespace portcullis::net
