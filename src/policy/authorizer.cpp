@@ -74,11 +74,11 @@ const std::vector<std::uint32_t>* lookup(const Map& map, const Key& key) {
 // Candidates for one request variable's "in" bucket: the entity itself, its stored ancestors
 // and its implied ancestors.
 void add_in_candidates(const PolicyIndex::UidMap& map, const Entities::Impl& store,
-                       const EntityUid& uid, const ImpliedEntity& implied,
-                       std::vector<std::uint32_t>& out) {
+                       const EntityUid& uid, const EntityRecord* record,
+                       const ImpliedEntity& implied, std::vector<std::uint32_t>& out) {
   if (map.empty()) return;
   append(out, lookup(map, uid));
-  if (const EntityRecord* r = store.find(uid)) {
+  if (const EntityRecord* r = record) {
     for (const auto a : r->ancestors) append(out, lookup(map, store.records[a].uid));
   }
   for (const auto& a : implied.ancestors) append(out, lookup(map, a));
@@ -130,6 +130,10 @@ Response Authorizer::is_authorized(const Request& request) const {
   view.request = &request;
   view.store = &store;
   for (int i = 0; i < 3; ++i) view.implied[i] = &implied[i];
+  view.records[0] = store.find(request.principal);
+  view.records[1] = store.find(request.action);
+  view.records[2] = store.find(request.resource);
+  view.records_resolved = true;
 
   // Candidates from the scope index; a policy can be listed twice (action in [a, group]).
   thread_local std::vector<std::uint32_t> candidates;
@@ -137,9 +141,12 @@ Response Authorizer::is_authorized(const Request& request) const {
   const PolicyIndex& index = set.index;
   append(candidates, lookup(index.resource_eq, request.resource));
   append(candidates, lookup(index.principal_eq, request.principal));
-  add_in_candidates(index.action_keys, store, request.action, implied[1], candidates);
-  add_in_candidates(index.resource_in, store, request.resource, implied[2], candidates);
-  add_in_candidates(index.principal_in, store, request.principal, implied[0], candidates);
+  add_in_candidates(index.action_keys, store, request.action, view.records[1], implied[1],
+                    candidates);
+  add_in_candidates(index.resource_in, store, request.resource, view.records[2], implied[2],
+                    candidates);
+  add_in_candidates(index.principal_in, store, request.principal, view.records[0], implied[0],
+                    candidates);
   append(candidates, lookup(index.resource_is, request.resource.type));
   append(candidates, lookup(index.principal_is, request.principal.type));
   append(candidates, &index.always);

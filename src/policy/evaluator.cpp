@@ -11,13 +11,29 @@ const Value* request_var_value(const Request& r, Var v) {
   return v == Var::Context ? &r.context : nullptr;
 }
 
+// compare_ev(view(v), x) without building the view for the common scalar kinds.
+int compare_element(const Value& v, const EV& x) {
+  const Value::Node& n = v.node();
+  if (n.kind != x.kind) return n.kind < x.kind ? -1 : 1;
+  switch (n.kind) {
+    case Kind::Long:
+      return n.n < x.n ? -1 : (n.n > x.n ? 1 : 0);
+    case Kind::String: {
+      const int c = std::string_view(n.s).compare(x.str);
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    default:
+      return compare_ev(view(v), x);
+  }
+}
+
 // Binary search for `x` among a set's sorted elements.
 bool set_contains(const Value::Node& set, const EV& x) {
   std::size_t lo = 0;
   std::size_t hi = set.elements.size();
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
-    const int c = compare_ev(view(set.elements[mid]), x);
+    const int c = compare_element(set.elements[mid], x);
     if (c == 0) return true;
     if (c < 0) {
       lo = mid + 1;
@@ -39,8 +55,19 @@ bool Evaluator::type_error(const char* expected, const EV& got) {
   return fail(std::string("type error: expected ") + expected + ", got " + ev_type_name(got));
 }
 
+const EntityRecord* Evaluator::lookup(const EntityUid& uid) const {
+  // The request's own entities are resolved already; they are by far the most looked up.
+  if (view_.records_resolved) {
+    const Request& r = *view_.request;
+    if (&uid == &r.principal) return view_.records[0];
+    if (&uid == &r.action) return view_.records[1];
+    if (&uid == &r.resource) return view_.records[2];
+  }
+  return view_.store->find(uid);
+}
+
 const EntityRecord* Evaluator::entity(const EntityUid& uid) const {
-  const EntityRecord* r = view_.store->find(uid);
+  const EntityRecord* r = lookup(uid);
   return r != nullptr && r->defined ? r : nullptr;
 }
 
@@ -55,12 +82,20 @@ bool Evaluator::implied_exists(const EntityUid& uid) const {
 
 bool Evaluator::is_in(const EntityUid& x, const EntityUid& y) const {
   if (x == y) return true;
-  const EntityRecord* rx = view_.store->find(x);
+  const EntityRecord* rx = lookup(x);
   if (rx != nullptr && !rx->ancestors.empty()) {
-    const std::int64_t iy = view_.store->index_of(y);
-    if (iy >= 0 && std::binary_search(rx->ancestors.begin(), rx->ancestors.end(),
-                                      static_cast<std::uint32_t>(iy))) {
-      return true;
+    const auto& ancestors = rx->ancestors;
+    if (ancestors.size() <= 8) {
+      // A short list: comparing uids beats hashing `y`.
+      for (const auto a : ancestors) {
+        if (view_.store->records[a].uid == y) return true;
+      }
+    } else {
+      const std::int64_t iy = view_.store->index_of(y);
+      if (iy >= 0 && std::binary_search(ancestors.begin(), ancestors.end(),
+                                        static_cast<std::uint32_t>(iy))) {
+        return true;
+      }
     }
   }
   const EntityUid* vars[3] = {&view_.request->principal, &view_.request->action,

@@ -23,6 +23,10 @@ struct RequestView {
   const Request* request = nullptr;
   const Entities::Impl* store = nullptr;
   const ImpliedEntity* implied[3] = {nullptr, nullptr, nullptr};  // principal, action, resource
+  // The store's records for principal, action and resource (nullptr if absent), resolved once
+  // per request so scope and `in` checks on them need no hash lookup.
+  const EntityRecord* records[3] = {nullptr, nullptr, nullptr};
+  bool records_resolved = false;  // false: look them up in the store like any other entity
 };
 
 enum class Outcome { NotSatisfied, Satisfied, Error };
@@ -51,6 +55,7 @@ class Evaluator {
   bool get_attr(const EV& base, const std::string& name, EV& out);
   bool has_attr(const EV& base, const std::string& name, EV& out);
   [[nodiscard]] const EntityRecord* entity(const EntityUid& uid) const;
+  [[nodiscard]] const EntityRecord* lookup(const EntityUid& uid) const;
   [[nodiscard]] bool implied_exists(const EntityUid& uid) const;
 
   RequestView view_;

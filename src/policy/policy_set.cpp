@@ -48,24 +48,90 @@ std::string location(const Policy& p) {
 
 }  // namespace
 
-void PolicyIndex::add(const Policy& p, std::uint32_t position) {
-  if (p.resource.op == ScopeOp::Eq) {
-    resource_eq[p.resource.uids[0]].push_back(position);
-  } else if (p.principal.op == ScopeOp::Eq) {
-    principal_eq[p.principal.uids[0]].push_back(position);
-  } else if (p.action.op == ScopeOp::Eq || p.action.op == ScopeOp::In ||
-             p.action.op == ScopeOp::InSet) {
-    for (const auto& uid : p.action.uids) action_keys[uid].push_back(position);
-  } else if (p.resource.op == ScopeOp::In || p.resource.op == ScopeOp::IsIn) {
-    resource_in[p.resource.uids[0]].push_back(position);
-  } else if (p.principal.op == ScopeOp::In || p.principal.op == ScopeOp::IsIn) {
-    principal_in[p.principal.uids[0]].push_back(position);
-  } else if (p.resource.op == ScopeOp::Is) {
-    resource_is[p.resource.type].push_back(position);
-  } else if (p.principal.op == ScopeOp::Is) {
-    principal_is[p.principal.type].push_back(position);
-  } else {
-    always.push_back(position);
+namespace {
+
+enum class Dim { ResourceEq, PrincipalEq, Action, ResourceIn, PrincipalIn, ResourceIs, PrincipalIs };
+
+// The index dimensions a policy's scope allows, with their keys.
+struct Option {
+  Dim dim;
+  const std::vector<EntityUid>* uids = nullptr;  // uid dimensions
+  const std::string* type = nullptr;             // type dimensions
+};
+
+std::vector<Option> options_of(const Policy& p) {
+  std::vector<Option> out;
+  if (p.resource.op == ScopeOp::Eq) out.push_back({Dim::ResourceEq, &p.resource.uids});
+  if (p.principal.op == ScopeOp::Eq) out.push_back({Dim::PrincipalEq, &p.principal.uids});
+  if (p.action.op == ScopeOp::Eq || p.action.op == ScopeOp::In || p.action.op == ScopeOp::InSet) {
+    out.push_back({Dim::Action, &p.action.uids});
+  }
+  if (p.resource.op == ScopeOp::In || p.resource.op == ScopeOp::IsIn) {
+    out.push_back({Dim::ResourceIn, &p.resource.uids});
+  }
+  if (p.principal.op == ScopeOp::In || p.principal.op == ScopeOp::IsIn) {
+    out.push_back({Dim::PrincipalIn, &p.principal.uids});
+  }
+  if (p.resource.op == ScopeOp::Is || p.resource.op == ScopeOp::IsIn) {
+    out.push_back({Dim::ResourceIs, nullptr, &p.resource.type});
+  }
+  if (p.principal.op == ScopeOp::Is || p.principal.op == ScopeOp::IsIn) {
+    out.push_back({Dim::PrincipalIs, nullptr, &p.principal.type});
+  }
+  return out;
+}
+
+}  // namespace
+
+void PolicyIndex::build(const std::vector<Policy>& policies) {
+  // Pass 1: bucket sizes if every policy were filed under every dimension it allows.
+  std::unordered_map<EntityUid, std::size_t, EntityUidHash> uid_counts[5];
+  std::unordered_map<std::string, std::size_t> type_counts[2];
+  std::vector<std::vector<Option>> options(policies.size());
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    options[i] = options_of(policies[i]);
+    for (const auto& o : options[i]) {
+      const auto d = static_cast<std::size_t>(o.dim);
+      if (o.uids != nullptr) {
+        for (const auto& u : *o.uids) ++uid_counts[d][u];
+      } else {
+        ++type_counts[d - 5][*o.type];
+      }
+    }
+  }
+  // Pass 2: file each policy under the dimension whose (largest) bucket is smallest; ties go
+  // to the earlier, more specific dimension.
+  UidMap* uid_maps[5] = {&resource_eq, &principal_eq, &action_keys, &resource_in, &principal_in};
+  std::unordered_map<std::string, std::vector<std::uint32_t>>* type_maps[2] = {&resource_is,
+                                                                                &principal_is};
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const auto position = static_cast<std::uint32_t>(i);
+    const Option* best = nullptr;
+    std::size_t best_size = 0;
+    for (const auto& o : options[i]) {
+      const auto d = static_cast<std::size_t>(o.dim);
+      std::size_t size = 0;
+      if (o.uids != nullptr) {
+        for (const auto& u : *o.uids) size = std::max(size, uid_counts[d][u]);
+        if (o.uids->empty()) size = 0;  // `action in []` never matches: any bucket will do
+      } else {
+        size = type_counts[d - 5][*o.type];
+      }
+      if (best == nullptr || size < best_size) {
+        best = &o;
+        best_size = size;
+      }
+    }
+    if (best == nullptr) {
+      always.push_back(position);
+      continue;
+    }
+    const auto d = static_cast<std::size_t>(best->dim);
+    if (best->uids != nullptr) {
+      for (const auto& u : *best->uids) (*uid_maps[d])[u].push_back(position);
+    } else {
+      (*type_maps[d - 5])[*best->type].push_back(position);
+    }
   }
 }
 
@@ -135,9 +201,7 @@ std::shared_ptr<const PolicySet> PolicySet::parse(const std::vector<PolicySource
     }
   }
   if (diagnostics.size() != before) return nullptr;
-  for (std::size_t i = 0; i < impl->policies.size(); ++i) {
-    impl->index.add(impl->policies[i], static_cast<std::uint32_t>(i));
-  }
+  impl->index.build(impl->policies);
   impl->hash = sha256_hex(sources);
   return std::make_shared<const PolicySet>(std::move(impl));
 }

@@ -13,9 +13,10 @@
 
 namespace portcullis::policy {
 
-// Each policy sits in exactly one bucket, chosen by its most selective scope constraint:
-// resource ==, principal ==, action (== / in / in [..]), resource in, principal in,
-// resource is, principal is, or "always".
+// Each policy sits in exactly one kind of bucket: the one of its scope constraints (resource ==,
+// principal ==, action == / in / in [..], resource in, principal in, resource is, principal is)
+// whose bucket is smallest over the whole set, so a request's candidates stay few even when
+// thousands of policies share an action. Policies without scope constraints are "always".
 struct PolicyIndex {
   using UidMap = std::unordered_map<EntityUid, std::vector<std::uint32_t>, EntityUidHash>;
   UidMap resource_eq;
@@ -27,7 +28,7 @@ struct PolicyIndex {
   std::unordered_map<std::string, std::vector<std::uint32_t>> principal_is;
   std::vector<std::uint32_t> always;
 
-  void add(const Policy& policy, std::uint32_t position);
+  void build(const std::vector<Policy>& policies);
 };
 
 struct PolicySet::Impl {
