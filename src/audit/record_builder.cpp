@@ -8,6 +8,7 @@
 #include <chrono>
 #include <charconv>
 
+#include "audit/canonical_writer.hpp"
 #include "portcullis/audit/jcs.hpp"
 #include "portcullis/audit/redaction.hpp"
 
@@ -117,183 +118,349 @@ void set_self_actor(json& r, const RecordContext& ctx, const std::string& operat
   r["src_endpoint"] = self_endpoint(ctx);
 }
 
-json string_array(const std::vector<std::string>& values) {
-  json a = json::array();
-  for (const auto& v : values) {
-    a.push_back(v);
+}  // namespace
+
+namespace {
+
+using detail::CanonicalWriter;
+
+// Members shared by every record, written in their canonical place by the callers below.
+void write_metadata(CanonicalWriter& w, const RecordContext& ctx, const std::string& uid,
+                    const std::string* correlation_uid, RecordTemplate& t) {
+  w.key("metadata");
+  w.begin_object();
+  if (correlation_uid != nullptr) {
+    w.member("correlation_uid", *correlation_uid);
   }
-  return a;
+  w.member("log_name", ctx.log_name);
+  w.key("product");
+  w.begin_object();
+  w.member("name", "Portcullis");
+  w.member("vendor_name", "Portcullis");
+  w.member("version", ctx.product_version);
+  w.end_object();
+  w.key("profiles");
+  w.begin_array();
+  w.string("security_control");
+  w.string("ai_operation");
+  w.string("record_integrity");
+  w.end_array();
+  w.key("sequence");
+  t.sequence_at = w.hole();
+  w.member("uid", uid);
+  w.member("version", kOcsfVersion);
+  w.end_object();
 }
 
-json endpoint(const Endpoint& e) {
-  json out = json::object();
-  if (!e.ip.empty()) {
-    out["ip"] = e.ip;
-  }
-  if (e.port != 0) {
-    out["port"] = e.port;
-  }
-  return out;
+void write_activity(CanonicalWriter& w, const char* activity_name) {
+  w.member("activity_id", kActivityOther);
+  w.member("activity_name", activity_name);
 }
 
-void set_agent(json& r, const std::string& agent, const std::string& session_id) {
-  json& actor = r["actor"];
-  actor["app_name"] = "portcullis";
-  if (!agent.empty()) {
-    actor["user"] = {{"uid", agent}, {"name", agent}, {"type_id", 99}, {"type", "AI Agent"}};
-    r["ai_agent"] = {{"uid", agent}, {"name", agent}};
-    if (!session_id.empty()) {
-      r["ai_agent"]["instance_uid"] = session_id;
-    }
-  }
+void write_actor_and_agent(CanonicalWriter& w, const std::string& agent,
+                           const std::string& session_id) {
+  w.key("actor");
+  w.begin_object();
+  w.member("app_name", "portcullis");
   if (!session_id.empty()) {
-    actor["session"] = {{"uid", session_id}};
+    w.key("session");
+    w.begin_object();
+    w.member("uid", session_id);
+    w.end_object();
   }
+  if (!agent.empty()) {
+    w.key("user");
+    w.begin_object();
+    w.member("name", agent);
+    w.member("type", "AI Agent");
+    w.member("type_id", 99);
+    w.member("uid", agent);
+    w.end_object();
+  }
+  w.end_object();
+  if (!agent.empty()) {
+    w.key("ai_agent");
+    w.begin_object();
+    if (!session_id.empty()) {
+      w.member("instance_uid", session_id);
+    }
+    w.member("name", agent);
+    w.member("uid", agent);
+    w.end_object();
+  }
+}
+
+void write_api(CanonicalWriter& w, const std::string& operation, const std::string& request_id,
+               const std::string& route) {
+  w.key("api");
+  w.begin_object();
+  w.member("operation", operation);
+  w.key("request");
+  w.begin_object();
+  w.member("uid", request_id);
+  w.end_object();
+  w.key("service");
+  w.begin_object();
+  w.member("name", route);
+  w.end_object();
+  w.end_object();
+}
+
+void write_class(CanonicalWriter& w) {
+  w.member("category_name", "Application Activity");
+  w.member("category_uid", kCategoryUid);
+  w.member("class_name", "API Activity");
+  w.member("class_uid", kClassUid);
+}
+
+void write_type(CanonicalWriter& w) {
+  w.member("type_name", "API Activity: Other");
+  w.member("type_uid", kClassUid * 100 + kActivityOther);
+}
+
+void write_policy_object(CanonicalWriter& w, const std::string& id, const std::string& hash) {
+  w.begin_object();
+  w.member("name", id);
+  w.member("type", "cedar");
+  w.member("uid", id);
+  if (!hash.empty()) {
+    w.member("version", hash);
+  }
+  w.end_object();
+}
+
+void write_self_endpoint(CanonicalWriter& w, const RecordContext& ctx) {
+  w.begin_object();
+  if (!ctx.hostname.empty()) {
+    w.member("hostname", ctx.hostname);
+  }
+  w.member("name", "portcullis");
+  w.end_object();
 }
 
 }  // namespace
 
 RecordTemplate make_decision_record(const DecisionEvent& e, const RecordContext& ctx) {
   const bool allowed = e.disposition == Disposition::Allowed;
-  std::string uid = new_record_uid();
-  json r = base_record(RecordKind::Decision, e.time_ms, "Decision", allowed ? 1 : 3, ctx, uid);
-  set_agent(r, e.agent, e.session_id);
-  r["api"] = {{"operation", e.method.empty() ? e.action : e.method},
-              {"service", {{"name", e.route}}},
-              {"request", {{"uid", e.request_id}}}};
-  r["src_endpoint"] = endpoint(e.src);
-  if (r["src_endpoint"].empty()) {
-    r["src_endpoint"]["name"] = "unknown";  // never expected: the listener knows its peer
+  RecordTemplate t;
+  t.kind = RecordKind::Decision;
+  t.uid = new_record_uid();
+  t.text.reserve(2048 + 512);
+  CanonicalWriter w(t.text);
+  w.begin_object();
+  w.member("action", allowed ? "Allowed" : "Denied");
+  w.member("action_id", allowed ? 1 : 2);
+  write_activity(w, "Decision");
+  write_actor_and_agent(w, e.agent, e.session_id);
+  write_api(w, e.method.empty() ? e.action : e.method, e.request_id, e.route);
+  w.key("attestation_list");
+  t.attestation_at = w.hole();
+  w.key("authorizations");
+  w.begin_array();
+  for (const auto& id : e.policy_ids) {
+    w.begin_object();
+    w.member("decision", allowed ? "Allow" : "Deny");
+    w.key("policy");
+    write_policy_object(w, id, e.policy_set_hash);
+    w.end_object();
   }
-  json dst = endpoint(e.dst);
-  if (!e.listener.empty()) {
-    dst["name"] = e.listener;
-  }
-  if (!dst.empty()) {
-    r["dst_endpoint"] = std::move(dst);
+  w.end_array();
+  write_class(w);
+  w.member("disposition", allowed ? "Allowed" : "Blocked");
+  w.member("disposition_id", allowed ? 1 : 2);
+  if (!e.dst.ip.empty() || !e.listener.empty() || e.dst.port != 0) {
+    w.key("dst_endpoint");
+    w.begin_object();
+    if (!e.dst.ip.empty()) {
+      w.member("ip", e.dst.ip);
+    }
+    if (!e.listener.empty()) {
+      w.member("name", e.listener);
+    }
+    if (e.dst.port != 0) {
+      w.member("port", static_cast<int>(e.dst.port));
+    }
+    w.end_object();
   }
   if (!e.http_method.empty() || !e.http_url.empty()) {
-    json& http = r["http_request"];
+    w.key("http_request");
+    w.begin_object();
     if (!e.http_method.empty()) {
-      http["http_method"] = e.http_method;
+      w.member("http_method", e.http_method);
+    }
+    if (!e.request_id.empty()) {
+      w.member("uid", e.request_id);
     }
     if (!e.http_url.empty()) {
       const auto q = e.http_url.find('?');
-      http["url"]["path"] = e.http_url.substr(0, q);
+      w.key("url");
+      w.begin_object();
+      w.member("path", std::string_view(e.http_url).substr(0, q));
       if (q != std::string::npos) {
-        http["url"]["query_string"] = e.http_url.substr(q + 1);
+        w.member("query_string", std::string_view(e.http_url).substr(q + 1));
       }
+      w.end_object();
     }
     if (!e.user_agent.empty()) {
-      http["user_agent"] = e.user_agent;
+      w.member("user_agent", e.user_agent);
     }
-    if (!e.request_id.empty()) {
-      http["uid"] = e.request_id;
-    }
+    w.end_object();
   }
-  if (!e.resource_type.empty() || !e.resource_id.empty()) {
-    r["resources"] = json::array(
-        {{{"type", e.resource_type}, {"uid", e.resource_id}, {"name", e.resource_id}}});
-  }
-  r["disposition_id"] = allowed ? 1 : 2;
-  r["disposition"] = allowed ? "Allowed" : "Blocked";
-  r["action_id"] = allowed ? 1 : 2;
-  r["action"] = allowed ? "Allowed" : "Denied";
-  r["status_id"] = allowed ? 1 : 2;
-  r["status"] = allowed ? "Success" : "Failure";
-  // security_control: the first determining policy, the policy set's hash as its version.
-  json& policy = r["policy"];
-  policy["type"] = "cedar";
-  if (!e.policy_set_hash.empty()) {
-    policy["version"] = e.policy_set_hash;
-  }
-  if (!e.policy_ids.empty()) {
-    policy["uid"] = e.policy_ids.front();
-    policy["name"] = e.policy_ids.front();
-  } else {
-    policy["desc"] = allowed ? "allowed without a determining policy"
-                             : "no policy permits the action (default deny)";
-  }
-  json auths = json::array();
-  for (const auto& id : e.policy_ids) {
-    json p = {{"uid", id}, {"name", id}, {"type", "cedar"}};
-    if (!e.policy_set_hash.empty()) {
-      p["version"] = e.policy_set_hash;
-    }
-    auths.push_back({{"decision", allowed ? "Allow" : "Deny"}, {"policy", std::move(p)}});
-  }
-  r["authorizations"] = std::move(auths);
   if (!e.deny_message.empty()) {
-    r["message"] = e.deny_message;
+    w.member("message", e.deny_message);
   }
-  json& u = r["unmapped"];
-  u["protocol"] = e.protocol;
-  u["action"] = e.action;
-  u["route"] = e.route;
-  u["listener"] = e.listener;
-  u["decision"] = allowed ? "allow" : "deny";
-  u["policy_ids"] = string_array(e.policy_ids);
-  u["policy_errors"] = string_array(e.policy_errors);
-  u["diagnostics"] = string_array(e.diagnostics);
-  u["would_deny"] = string_array(e.would_deny);
-  u["labels"] = string_array(e.labels);
-  u["dry_run"] = e.dry_run;
-  u["quarantined"] = e.quarantined;
-  if (e.jsonrpc_id) {
-    u["jsonrpc_id"] = *e.jsonrpc_id;
+  write_metadata(w, ctx, t.uid, nullptr, t);
+  // security_control: the first determining policy, the policy set's hash as its version.
+  w.key("policy");
+  w.begin_object();
+  if (e.policy_ids.empty()) {
+    w.member("desc", allowed ? "allowed without a determining policy"
+                             : "no policy permits the action (default deny)");
+  } else {
+    w.member("name", e.policy_ids.front());
   }
+  w.member("type", "cedar");
+  if (!e.policy_ids.empty()) {
+    w.member("uid", e.policy_ids.front());
+  }
+  if (!e.policy_set_hash.empty()) {
+    w.member("version", e.policy_set_hash);
+  }
+  w.end_object();
+  if (!e.resource_type.empty() || !e.resource_id.empty()) {
+    w.key("resources");
+    w.begin_array();
+    w.begin_object();
+    w.member("name", e.resource_id);
+    w.member("type", e.resource_type);
+    w.member("uid", e.resource_id);
+    w.end_object();
+    w.end_array();
+  }
+  w.member("severity_id", allowed ? 1 : 3);
+  w.key("src_endpoint");
+  w.begin_object();
+  if (!e.src.ip.empty()) {
+    w.member("ip", e.src.ip);
+  } else if (e.src.port == 0) {
+    w.member("name", "unknown");  // never expected: the listener knows its peer
+  }
+  if (e.src.port != 0) {
+    w.member("port", static_cast<int>(e.src.port));
+  }
+  w.end_object();
+  w.member("status", allowed ? "Success" : "Failure");
+  w.member("status_id", allowed ? 1 : 2);
+  w.member("time", e.time_ms);
+  write_type(w);
+  w.key("unmapped");
+  w.begin_object();
+  w.member("action", e.action);
   if (e.batch_size != 0) {
-    u["batch"] = {{"index", e.batch_index}, {"size", e.batch_size}};
+    w.key("batch");
+    w.begin_object();
+    w.member("index", static_cast<std::uint64_t>(e.batch_index));
+    w.member("size", static_cast<std::uint64_t>(e.batch_size));
+    w.end_object();
   }
+  w.key("cedar_request");
+  std::vector<std::string> redacted;
+  if (ctx.redactor != nullptr && !ctx.redactor->empty()) {
+    json cedar = e.cedar_request;
+    redacted = ctx.redactor->apply(cedar);
+    w.json(cedar);
+  } else {
+    w.json(e.cedar_request);
+  }
+  w.member("decision", allowed ? "allow" : "deny");
+  w.key("diagnostics");
+  w.strings(e.diagnostics);
+  w.member("dry_run", e.dry_run);
+  if (e.jsonrpc_id) {
+    w.key("jsonrpc_id");
+    w.json(*e.jsonrpc_id);
+  }
+  w.member("kind", "decision");
+  w.key("labels");
+  w.strings(e.labels);
+  w.member("listener", e.listener);
+  w.key("policy_errors");
+  w.strings(e.policy_errors);
+  w.key("policy_ids");
+  w.strings(e.policy_ids);
+  w.member("protocol", e.protocol);
+  w.member("quarantined", e.quarantined);
+  if (!redacted.empty()) {
+    w.key("redacted");
+    w.strings(redacted);
+  }
+  w.member("route", e.route);
   if (!e.peer.subject.empty() || !e.peer.issuer.empty() || !e.peer.spiffe_id.empty() ||
       !e.peer.serial.empty()) {
-    u["tls"] = {{"subject", e.peer.subject},
-                {"issuer", e.peer.issuer},
-                {"spiffe_id", e.peer.spiffe_id},
-                {"serial", e.peer.serial}};
+    w.key("tls");
+    w.begin_object();
+    w.member("issuer", e.peer.issuer);
+    w.member("serial", e.peer.serial);
+    w.member("spiffe_id", e.peer.spiffe_id);
+    w.member("subject", e.peer.subject);
+    w.end_object();
   }
-  json cedar = e.cedar_request;
-  if (ctx.redactor != nullptr && !ctx.redactor->empty()) {
-    auto applied = ctx.redactor->apply(cedar);
-    if (!applied.empty()) {
-      u["redacted"] = string_array(applied);
-    }
-  }
-  u["cedar_request"] = std::move(cedar);
-  return finish(RecordKind::Decision, std::move(uid), r);
+  w.key("would_deny");
+  w.strings(e.would_deny);
+  w.end_object();
+  w.end_object();
+  return t;
 }
 
 RecordTemplate make_outcome_record(const OutcomeEvent& e, const RecordContext& ctx) {
-  std::string uid = new_record_uid();
   const bool ok = e.error.empty() && e.upstream_status > 0 && e.upstream_status < 500;
-  json r = base_record(RecordKind::Outcome, e.time_ms, "Outcome", ok ? 1 : 2, ctx, uid);
-  r["metadata"]["correlation_uid"] = e.correlation_uid;
-  set_agent(r, e.agent, e.session_id);
-  r["api"] = {{"operation", e.action},
-              {"service", {{"name", e.route}}},
-              {"request", {{"uid", e.request_id}}}};
-  // The outcome is the gateway's own observation of the upstream's answer.
-  r["src_endpoint"] = self_endpoint(ctx);
-  r["status_id"] = ok ? 1 : 2;
-  r["status"] = ok ? "Success" : "Failure";
-  r["duration"] = e.latency_us / 1000;
+  RecordTemplate t;
+  t.kind = RecordKind::Outcome;
+  t.uid = new_record_uid();
+  t.text.reserve(1536);
+  CanonicalWriter w(t.text);
+  w.begin_object();
+  write_activity(w, "Outcome");
+  write_actor_and_agent(w, e.agent, e.session_id);
+  write_api(w, e.action, e.request_id, e.route);
+  w.key("attestation_list");
+  t.attestation_at = w.hole();
+  write_class(w);
+  w.member("duration", e.latency_us / 1000);
   if (e.upstream_status != 0) {
-    r["http_response"] = {{"code", e.upstream_status}, {"latency", e.latency_us / 1000},
-                          {"length", e.response_bytes}};
+    w.key("http_response");
+    w.begin_object();
+    w.member("code", e.upstream_status);
+    w.member("latency", e.latency_us / 1000);
+    w.member("length", e.response_bytes);
+    w.end_object();
   }
+  write_metadata(w, ctx, t.uid, &e.correlation_uid, t);
+  w.member("severity_id", ok ? 1 : 2);
+  // The outcome is the gateway's own observation of the upstream's answer.
+  w.key("src_endpoint");
+  write_self_endpoint(w, ctx);
+  w.member("status", ok ? "Success" : "Failure");
   if (!e.error.empty()) {
-    r["status_detail"] = e.error;
+    w.member("status_detail", e.error);
   }
-  json& u = r["unmapped"];
-  u["protocol"] = e.protocol;
-  u["action"] = e.action;
-  u["route"] = e.route;
-  u["upstream_status"] = e.upstream_status;
-  u["error"] = e.error;
-  u["latency_us"] = e.latency_us;
-  u["request_bytes"] = e.request_bytes;
-  u["response_bytes"] = e.response_bytes;
-  return finish(RecordKind::Outcome, std::move(uid), r);
+  w.member("status_id", ok ? 1 : 2);
+  w.member("time", e.time_ms);
+  write_type(w);
+  w.key("unmapped");
+  w.begin_object();
+  w.member("action", e.action);
+  w.member("error", e.error);
+  w.member("kind", "outcome");
+  w.member("latency_us", e.latency_us);
+  w.member("protocol", e.protocol);
+  w.member("request_bytes", e.request_bytes);
+  w.member("response_bytes", e.response_bytes);
+  w.member("route", e.route);
+  w.member("upstream_status", e.upstream_status);
+  w.end_object();
+  w.end_object();
+  return t;
 }
 
 RecordTemplate make_admin_record(const AdminEvent& e, const RecordContext& ctx) {

@@ -111,7 +111,9 @@ TEST_CASE("an outcome record refers to its decision by correlation_uid", "[audit
   Sha256 hasher;
   std::string line;
   (void)seal_record(t, "c", std::nullopt, 1, hasher, line);
+  line.pop_back();
   const json r = json::parse(line);
+  CHECK(jcs(r) == line);  // written directly in canonical form
   CHECK(r["metadata"]["correlation_uid"] == "decision-uid");
   CHECK(r["http_response"]["code"] == 200);
   CHECK(r["unmapped"]["latency_us"] == 4200);
@@ -128,4 +130,30 @@ TEST_CASE("record uids are distinct version 4 UUIDs", "[audit][record]") {
   CHECK(a != b);
   CHECK(a.size() == 36);
   CHECK(a[14] == '4');
+}
+
+TEST_CASE("records with every optional field empty are still written in canonical form",
+          "[audit][record]") {
+  RecordContext ctx;
+  for (const RecordTemplate& t :
+       {make_decision_record(DecisionEvent{}, ctx), make_outcome_record(OutcomeEvent{}, ctx),
+        make_admin_record(AdminEvent{}, ctx)}) {
+    Sha256 hasher;
+    std::string line;
+    (void)seal_record(t, "c", std::nullopt, 1, hasher, line);
+    line.pop_back();
+    CHECK(jcs(json::parse(line)) == line);
+  }
+  DecisionEvent full = sample_decision();
+  full.batch_size = 3;
+  full.batch_index = 2;
+  full.peer = {"CN=a", "CN=ca", "spiffe://x", "01"};
+  full.would_deny = {"w"};
+  full.cedar_request["context"]["\xF0\x9F\x98\x80"] = 1;  // a key that sorts by UTF-16
+  full.cedar_request["context"]["\xEF\xAC\xB3"] = 2;
+  Sha256 hasher;
+  std::string line;
+  (void)seal_record(make_decision_record(full, ctx), "c", std::nullopt, 1, hasher, line);
+  line.pop_back();
+  CHECK(jcs(json::parse(line)) == line);
 }
