@@ -13,6 +13,10 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+int hex_value(char c) {
+  return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
+}
+
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string lowercase(std::string_view s) {
@@ -196,6 +200,22 @@ std::string ambiguous_path_reason(std::string_view path) {
         return "contains an encoded '/', '\\', '.' or NUL (%" + std::string(path.substr(i + 1, 2)) +
                ")";
       }
+      // RFC 3986 §6.2.2.2: an encoded unreserved character means the same as the character,
+      // so "/%61dmin" is "/admin" upstream but would not match the "/admin" route here.
+      const char decoded = static_cast<char>(hex_value(code[0]) * 16 + hex_value(code[1]));
+      const bool unreserved = (decoded >= 'a' && decoded <= 'z') ||
+                              (decoded >= 'A' && decoded <= 'Z') ||
+                              (decoded >= '0' && decoded <= '9') || decoded == '-' ||
+                              decoded == '_' || decoded == '~';
+      if (unreserved) {
+        return "contains an encoded unreserved character (%" + std::string(path.substr(i + 1, 2)) +
+               " is '" + std::string(1, decoded) + "')";
+      }
+    }
+    if (c == ';') {
+      // Servlet containers and some frameworks strip ";params" from segments, so "/admin;x"
+      // would reach "/admin" upstream while routing here sees another segment.
+      return "contains ';' (path parameters)";
     }
   }
   // Segments: "" (from "//"), "." and ".." are refused. A single trailing '/' is an empty last

@@ -66,7 +66,8 @@ struct Url {
 [[nodiscard]] Result<Url> parse_url(std::string_view text);
 // The rule for request paths and route prefixes (DESIGN.md step 3, shared by config and the
 // router): begins with '/', no empty segment ("//"), no "." or ".." segment, no %2F %5C %2E
-// (any case), no '\\', no "%00", every '%' followed by two hex digits, only visible ASCII.
+// (any case), no encoded unreserved character (%61 = 'a'), no ';', no '\\', no "%00", every
+// '%' followed by two hex digits, only visible ASCII.
 // Returns "" when the path is fine, else why it is ambiguous.
 [[nodiscard]] std::string ambiguous_path_reason(std::string_view path);
 // Parses "host:port" / "[v6]:port".

@@ -35,7 +35,8 @@ struct TargetParts {
                                                 std::string_view host_header);
 
 // The path rules alone (also used by config for route prefixes): begins with '/', no empty
-// segment ("//"), no "." or ".." segment, no %2F %5C %2E (any case), no '\\', no "%00", every
+// segment ("//"), no "." or ".." segment, no %2F %5C %2E (any case), no encoded unreserved
+// character, no ';', no '\\', no "%00", every
 // '%' followed by two hex digits, only visible ASCII. Returns "" when fine, else the reason.
 [[nodiscard]] std::string ambiguous_path_reason(std::string_view path);
 

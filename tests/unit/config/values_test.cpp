@@ -71,6 +71,11 @@ TEST_CASE("The path rule names what makes a path ambiguous", "[config][values]")
   CHECK(ambiguous_path_reason("/") == "");
   CHECK(ambiguous_path_reason("/mcp/") == "");
   CHECK(ambiguous_path_reason("/a%20b") == "");
+  CHECK(ambiguous_path_reason("/a%C3%A9") == "");
+  CHECK(ambiguous_path_reason("/%61dmin") == "contains an encoded unreserved character (%61 is 'a')");
+  CHECK(ambiguous_path_reason("/x%7E") == "contains an encoded unreserved character (%7E is '~')");
+  CHECK(ambiguous_path_reason("/x%2D") == "contains an encoded unreserved character (%2D is '-')");
+  CHECK(ambiguous_path_reason("/admin;x") == "contains ';' (path parameters)");
   CHECK(ambiguous_path_reason("mcp") == "must begin with '/'");
   CHECK(ambiguous_path_reason("//mcp") == "contains an empty segment ('//')");
   CHECK(ambiguous_path_reason("/a//b") == "contains an empty segment ('//')");
