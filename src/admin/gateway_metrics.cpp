@@ -86,7 +86,11 @@ GatewayMetrics::GatewayMetrics()
                                          "Agents currently quarantined (denied everything).")),
       policy_invariant_bugs(registry_.counter(
           "portcullis_policy_invariant_bugs_total",
-          "Broken invariants in the decision path (the call was denied; this is a bug).")) {
+          "Broken invariants in the decision path (the call was denied; this is a bug).")),
+      decision_duration_series_(decision_duration.with({})),
+      audit_append_failures_series_(audit_append_failures.with({})),
+      quarantined_agents_series_(quarantined_agents.with({})),
+      policy_invariant_bugs_series_(policy_invariant_bugs.with({})) {
   // Both reload results show 0 from the start, so an alert on `failed` has a series to watch.
   reloads.with({to_string(ReloadResult::Ok)});
   reloads.with({to_string(ReloadResult::Failed)});
@@ -102,7 +106,7 @@ void GatewayMetrics::count_decision(std::string_view route, DecisionResult resul
 }
 
 void GatewayMetrics::observe_decision_latency(double seconds) {
-  decision_duration.with({}).observe(seconds);
+  decision_duration_series_.observe(seconds);
 }
 
 void GatewayMetrics::observe_upstream_latency(std::string_view route, double seconds) {
@@ -113,7 +117,7 @@ void GatewayMetrics::count_upstream_error(std::string_view route, UpstreamErrorK
   upstream_errors.with({route, to_string(kind)}).inc();
 }
 
-void GatewayMetrics::count_audit_append_failure() { audit_append_failures.with({}).inc(); }
+void GatewayMetrics::count_audit_append_failure() { audit_append_failures_series_.inc(); }
 
 void GatewayMetrics::set_audit_sink_lag(std::string_view sink, double records) {
   audit_sink_lag.with({sink}).set(records);
@@ -126,9 +130,9 @@ void GatewayMetrics::count_handshake_failure(std::string_view listener, std::str
 }
 
 void GatewayMetrics::set_quarantined_agents(std::size_t n) {
-  quarantined_agents.with({}).set(static_cast<double>(n));
+  quarantined_agents_series_.set(static_cast<double>(n));
 }
 
-void GatewayMetrics::count_policy_invariant_bug() { policy_invariant_bugs.with({}).inc(); }
+void GatewayMetrics::count_policy_invariant_bug() { policy_invariant_bugs_series_.inc(); }
 
 }  // namespace portcullis::admin

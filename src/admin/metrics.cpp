@@ -136,38 +136,51 @@ template <typename Metric>
 Metric& Family<Metric>::with(std::span<const std::string_view> label_values) {
   const bool arity_ok = label_values.size() == label_names_.size();
   assert(arity_ok && "label values do not match the family's label names");
+  Shard& shard = shards_[detail::this_thread_shard()];
   if (arity_ok) {
-    std::shared_lock lock(mutex_);
-    if (auto it = children_.find(label_values); it != children_.end()) {
+    std::lock_guard lock(shard.mutex);
+    if (auto it = shard.index.find(label_values); it != shard.index.end()) {
       return *it->second;
     }
   }
-  std::unique_lock lock(mutex_);
-  if (arity_ok) {
-    if (auto it = children_.find(label_values); it != children_.end()) {
-      return *it->second;
+  Metric* child = nullptr;
+  bool cacheable = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (arity_ok) {
+      if (auto it = children_.find(label_values); it != children_.end()) {
+        child = it->second.get();
+        cacheable = true;
+      } else if (children_.size() < max_series_) {
+        std::vector<std::string> key(label_values.begin(), label_values.end());
+        auto [inserted, ok] = children_.emplace(std::move(key), factory_());
+        child = inserted->second.get();
+        cacheable = true;
+      }
     }
-    if (children_.size() < max_series_) {
-      std::vector<std::string> key(label_values.begin(), label_values.end());
-      auto [it, inserted] = children_.emplace(std::move(key), factory_());
-      return *it->second;
+    if (child == nullptr) {
+      if (overflow_ == nullptr) {
+        std::vector<std::string> key(label_names_.size(), "overflow");
+        auto& slot = children_[std::move(key)];
+        if (!slot) {
+          slot = factory_();
+        }
+        overflow_ = slot.get();
+      }
+      child = overflow_;
     }
   }
-  if (overflow_ == nullptr) {
-    std::vector<std::string> key(label_names_.size(), "overflow");
-    auto& slot = children_[std::move(key)];
-    if (!slot) {
-      slot = factory_();
-    }
-    overflow_ = slot.get();
+  if (cacheable) {
+    std::lock_guard lock(shard.mutex);
+    shard.index.emplace(std::vector<std::string>(label_values.begin(), label_values.end()), child);
   }
-  return *overflow_;
+  return *child;
 }
 
 template <typename Metric>
 void Family<Metric>::for_each(
     const std::function<void(const std::vector<std::string>&, const Metric&)>& visit) const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   for (const auto& [labels, metric] : children_) {
     visit(labels, *metric);
   }

@@ -20,7 +20,9 @@ Result<void> QuarantineList::quarantine(std::string agent, std::string reason, s
   auto next = std::make_shared<Map>(*old);
   QuarantineEntry entry{agent, std::move(reason), std::move(by), since_ms};
   (*next)[std::move(agent)] = std::move(entry);
+  const std::size_t size = next->size();
   current_.store(std::move(next));
+  count_.store(size, std::memory_order_release);
   return {};
 }
 
@@ -33,13 +35,18 @@ bool QuarantineList::lift(std::string_view agent) {
   }
   auto next = std::make_shared<Map>(*old);
   next->erase(std::string(agent));
+  const std::size_t size = next->size();
   current_.store(std::move(next));
+  count_.store(size, std::memory_order_release);
   return true;
 }
 
 bool QuarantineList::is_quarantined(std::string_view agent) const noexcept {
+  if (count_.load(std::memory_order_acquire) == 0) {
+    return false;
+  }
   const auto snap = current_.load();
-  return !snap->empty() && snap->find(agent) != snap->end();
+  return snap->find(agent) != snap->end();
 }
 
 std::shared_ptr<const QuarantineList::Map> QuarantineList::snapshot() const noexcept {
@@ -56,6 +63,8 @@ std::vector<QuarantineEntry> QuarantineList::list() const {
   return out;
 }
 
-std::size_t QuarantineList::size() const noexcept { return current_.load()->size(); }
+std::size_t QuarantineList::size() const noexcept {
+  return count_.load(std::memory_order_acquire);
+}
 
 }  // namespace portcullis::admin

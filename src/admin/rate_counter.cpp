@@ -57,9 +57,15 @@ struct Window {
     // Stored seconds are (head - 59 .. head]; the query wants (second - 59 .. second].
     const std::int64_t newest = std::min(second, head_second);
     const std::int64_t oldest = std::max(head_second, second) - (kWindowSeconds - 1);
+    if (newest < oldest) {
+      return 0;
+    }
+    // One modulo, then walk the ring (this runs twice per request: keep it cheap).
+    std::size_t index = slot(oldest);
     std::int64_t total = 0;
-    for (std::int64_t s = oldest; s <= newest; ++s) {
-      total += buckets[slot(s)];
+    for (std::int64_t n = newest - oldest + 1; n > 0; --n) {
+      total += buckets[index];
+      index = index + 1 == buckets.size() ? 0 : index + 1;
     }
     return total;
   }

@@ -4,9 +4,10 @@
 // Threading: every member function of Counter, Gauge, Histogram, Family and Registry may be
 // called from any thread at any time. The hot path (inc / add / set / observe) is lock-free:
 // counters and histograms are sharded over cache-line-padded atomics, so N I/O threads do not
-// fight over one cache line. Family::with() takes a shared (reader) lock to find a child and
-// the exclusive lock only the first time a label combination is seen; callers on the hot path
-// may instead look a child up once (at config load) and keep the reference.
+// fight over one cache line. Family::with() looks the child up in the calling thread's shard
+// of the index under that shard's own mutex (uncontended unless more threads than shards), and
+// takes the family's mutex only the first time a thread meets a label combination; callers on
+// the hot path may instead look a child up once (at config load) and keep the reference.
 //
 // Lifetime: a child returned by Family::with() is never removed, so the reference stays valid
 // as long as the Registry lives. Memory is bounded: each family holds at most `max_series`
@@ -23,6 +24,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -119,12 +121,22 @@ class Family {
     bool operator()(std::span<const std::string_view> a, const std::vector<std::string>& b) const;
   };
 
+  using Index = std::map<std::vector<std::string>, Metric*, KeyLess>;
+  // A per-thread-shard copy of the lookup index, filled lazily from children_: a thread takes
+  // only its own shard's (uncontended) mutex on the hot path, so threads do not bounce one lock
+  // word between cores. Bounded: a shard caches only keys of existing children (not overflow).
+  struct alignas(64) Shard {
+    std::mutex mutex;
+    Index index;
+  };
+
   std::vector<std::string> label_names_;
   std::size_t max_series_;
   Factory factory_;
-  mutable std::shared_mutex mutex_;
+  mutable std::mutex mutex_;  // guards children_ and overflow_
   std::map<std::vector<std::string>, std::unique_ptr<Metric>, KeyLess> children_;
-  Metric* overflow_ = nullptr;  // created lazily under the exclusive lock
+  Metric* overflow_ = nullptr;  // created lazily under mutex_
+  std::array<Shard, detail::kShards> shards_;
 };
 
 extern template class Family<Counter>;
@@ -243,6 +255,13 @@ class GatewayMetrics {
   Family<Gauge>& quarantined_agents;
   // portcullis_policy_invariant_bugs_total
   Family<Counter>& policy_invariant_bugs;
+
+ private:
+  // The unlabelled series, looked up once: their shorthands touch no lock at all.
+  Histogram& decision_duration_series_;
+  Counter& audit_append_failures_series_;
+  Gauge& quarantined_agents_series_;
+  Counter& policy_invariant_bugs_series_;
 };
 
 // The bucket bounds used above, in seconds (also for tests and dashboards).

@@ -1,7 +1,8 @@
 // QuarantineList: the kill switch. Agents on it are denied every action until they are lifted.
 //
 // Threading: all member functions may be called from any thread. is_quarantined() (hot path,
-// every request) reads an immutable snapshot through std::atomic<std::shared_ptr<const T>>;
+// every request) reads one atomic count when the list is empty, else an immutable snapshot
+// through std::atomic<std::shared_ptr<const T>>;
 // it never takes the writers' mutex. quarantine()/lift() (operator actions, rare) serialise on
 // a mutex, copy the snapshot, change the copy and publish it atomically. A reader that loaded
 // the old snapshot finishes with it; the next read sees the change.
@@ -61,6 +62,10 @@ class QuarantineList {
   std::size_t max_entries_;
   std::mutex write_mutex_;  // serialises quarantine()/lift(); readers never take it
   std::atomic<std::shared_ptr<const Map>> current_;
+  // Entries in current_, published after it: while nobody is quarantined (the usual case) the
+  // hot path reads this one word and never touches the shared_ptr's reference count, which
+  // every I/O thread would otherwise bounce between cores.
+  std::atomic<std::size_t> count_{0};
 };
 
 }  // namespace portcullis::admin

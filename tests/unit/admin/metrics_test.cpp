@@ -153,6 +153,23 @@ TEST_CASE("a family returns the same child for the same label values", "[admin][
   CHECK(&family.with({"y"}) != &first);
 }
 
+TEST_CASE("every thread gets the same child for the same label values", "[admin][metrics]") {
+  Registry registry;
+  auto& family = registry.counter("shared_total", "Shared.", {"a"});
+  constexpr int kThreads = 6;  // more threads than some shards: shards are shared too
+  std::vector<Counter*> seen(kThreads, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] { seen[static_cast<std::size_t>(t)] = &family.with({"x"}); });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (Counter* counter : seen) {
+    CHECK(counter == &family.with({"x"}));
+  }
+}
+
 TEST_CASE("label combinations beyond max_series land in one overflow child",
           "[admin][metrics]") {
   Registry registry;
