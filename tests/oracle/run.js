@@ -14,6 +14,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { generateGroup } = require('./lib/generator');
+const { cornerGroup } = require('./lib/corners');
 const { CedarOracle } = require('./lib/cedar');
 const { writeGroupFiles, runBatch } = require('./lib/portcullis');
 const { difference, shrink } = require('./lib/compare');
@@ -27,7 +28,8 @@ const USAGE = `usage: run.js --cases N --seed S (--portcullis PATH | --cedar-onl
   --group G        run only group G (to reproduce a reported disagreement)
   --max-reports R  shrink and print at most R disagreements (default 10)
   --save-dir DIR   also write each reproduction as files under DIR
-  --cedar-only     only check that cedar-wasm accepts every generated case; print statistics`;
+  --cedar-only     only check that cedar-wasm accepts every generated case; print statistics
+  --no-corners     skip the hand-picked corner group (lib/corners.js) that runs first`;
 
 function parseArgs(argv) {
   const opts = { cases: 1000, seed: 1, perGroup: 50, maxReports: 10, group: null };
@@ -51,6 +53,7 @@ function parseArgs(argv) {
       case '--save-dir': opts.saveDir = path.resolve(next()); break;
       case '--keep': opts.keep = true; break;
       case '--cedar-only': opts.cedarOnly = true; break;
+      case '--no-corners': opts.noCorners = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default: usage(`unknown argument ${a}`);
     }
@@ -112,13 +115,22 @@ async function main() {
   const started = Date.now();
   console.log(`cedar-wasm ${oracle.version}; seed ${opts.seed}; ${opts.cases} cases in ${last - first + 1} groups of ${opts.perGroup}`);
 
-  for (let g = first; g <= last; g++) {
-    const count = opts.group !== null ? opts.perGroup : Math.min(opts.perGroup, opts.cases - g * opts.perGroup);
-    if (count <= 0) break;
-    const group = generateGroup(opts.seed, g, { requestsPerGroup: count });
+  // Group -1 is the hand-picked corners (the same in every run), then the random groups.
+  const start = opts.group === null && !opts.noCorners ? -1 : first;
+  for (let g = start; g <= last; g++) {
+    let group;
+    let count;
+    if (g === -1) {
+      group = cornerGroup();
+      count = group.requests.length;
+    } else {
+      count = opts.group !== null ? opts.perGroup : Math.min(opts.perGroup, opts.cases - g * opts.perGroup);
+      if (count <= 0) break;
+      group = generateGroup(opts.seed, g, { requestsPerGroup: count });
+    }
     const policyText = group.policies.join('\n');
     stats.policies += group.policies.length;
-    const where = `--seed ${opts.seed} --per-group ${opts.perGroup} --group ${g}`;
+    const where = g === -1 ? 'the corner group (tests/oracle/lib/corners.js)' : `--seed ${opts.seed} --per-group ${opts.perGroup} --group ${g}`;
 
     // Start portcullis first so it runs while node evaluates the same cases.
     let pending = null;
