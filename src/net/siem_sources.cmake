@@ -9,13 +9,14 @@ add_library(portcullis_siem STATIC
   ${CMAKE_CURRENT_LIST_DIR}/siem_relp_transport.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siem_syslog_transport.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siem_sink_runner.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/siem_delivery.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/siem_delivery.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siem_config.cpp)
 add_library(portcullis::siem ALIAS portcullis_siem)
 target_include_directories(portcullis_siem
   PUBLIC ${PROJECT_SOURCE_DIR}/include
   PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(portcullis_siem
-  PUBLIC portcullis::common portcullis::audit
+  PUBLIC portcullis::common portcullis::audit portcullis::config
   PRIVATE PkgConfig::RELP OpenSSL::SSL OpenSSL::Crypto spdlog::spdlog
           nlohmann_json::nlohmann_json Threads::Threads)
 portcullis_warnings(portcullis_siem)

@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "log_files.hpp"
+#include "portcullis/net/siem_config.hpp"
 #include "portcullis/net/siem_sink.hpp"
 
 using portcullis::net::SiemDelivery;
@@ -110,4 +111,32 @@ TEST_CASE("A delivery reports the status of each sink by name", "[siem][options]
   CHECK((*delivery)->sink("c") == nullptr);
   (*delivery)->stop();
   (*delivery)->stop();  // idempotent
+}
+
+TEST_CASE("Configured audit sinks become delivery options", "[siem][options]") {
+  portcullis::config::Audit audit;
+  audit.dir = "/var/lib/portcullis/audit";
+  portcullis::config::Sink relp;
+  relp.type = portcullis::config::SinkType::Relp;
+  relp.address = {"siem.example.org", 2514};
+  relp.tls = portcullis::config::ClientTls{"/etc/ca.pem", "/etc/gw.pem", "/etc/gw.key", "siem"};
+  portcullis::config::Sink syslog;
+  syslog.type = portcullis::config::SinkType::Syslog;
+  syslog.address = {"::1", 514};
+  audit.sinks = {relp, syslog};
+
+  const auto options = portcullis::net::siem_delivery_options(audit);
+  CHECK(options.log_dir == audit.dir);
+  CHECK(options.cursor_dir == audit.dir / "siem-cursors");
+  REQUIRE(options.sinks.size() == 2);
+  CHECK(options.sinks[0].name == "relp-siem.example.org-2514");
+  CHECK(options.sinks[0].type == SiemSinkType::Relp);
+  CHECK(options.sinks[0].address == "siem.example.org:2514");
+  CHECK(options.sinks[0].tls.enabled);
+  CHECK(options.sinks[0].tls.ca == "/etc/ca.pem");
+  CHECK(options.sinks[0].tls.server_name == "siem");
+  CHECK(options.sinks[1].address == "[::1]:514");
+  CHECK_FALSE(options.sinks[1].tls.enabled);
+  CHECK(portcullis::net::siem_delivery_options(audit, "/run/cursors").cursor_dir ==
+        "/run/cursors");
 }
