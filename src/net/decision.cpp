@@ -192,9 +192,10 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
       e.batch_index = action.batch_index;
       e.batch_size = static_cast<std::uint32_t>(actions.size());
     }
-    // What happens to this call: allowed calls of a refused batch are blocked too.
+    // The record carries the real decision (dry-run included: `dry_run` says it went upstream
+    // anyway); an allowed call of a refused batch is blocked too.
     const bool executed = forward;
-    e.disposition = executed ? audit::Disposition::Allowed : audit::Disposition::Blocked;
+    e.disposition = allowed && executed ? audit::Disposition::Allowed : audit::Disposition::Blocked;
     e.deny_message = allowed ? (executed ? std::string() : std::string(kBatchRefused))
                              : d.deny_message;
     e.policy_ids = d.response.reasons;
