@@ -95,7 +95,7 @@ Result<void> FileAuditLog::start(std::chrono::system_clock::time_point now) {
   }
   const std::uint64_t cut =
       recovered ? recovered->file_size - recovered->good_end : 0;
-  if (recovered && (recovered->tip.started || cut > 0)) {
+  if (recovered) {
     // Cut a torn tail before anything else is written after it.
     auto fd = open_log_file(recovered->last_file);
     if (!fd) {
@@ -335,9 +335,11 @@ void FileAuditLog::housekeeping(bool stopping) {
       now - last_checkpoint_ >= options_.checkpoint_interval) {
     const ChainState before = state_;
     buffer_.clear();
-    if (add_checkpoint("interval")) {
-      (void)flush(true, before);
+    if (auto cp = add_checkpoint("interval"); !cp) {
+      mark_failed("checkpoint: " + cp.error().message);  // retried after retry_interval
+      return;
     }
+    (void)flush(true, before);
   }
   if (healthy_ && (now - file_started_ >= options_.rotate_interval ||
                    file_size_ >= options_.rotate_bytes)) {

@@ -406,3 +406,51 @@ TEST_CASE("an inclusion proof from the log verifies offline, and a forged one do
   CHECK_FALSE(verify_inclusion_proof(*proof, &*other_pub, std::nullopt).valid);
   CHECK_FALSE(build_inclusion_proof(*files, 999));
 }
+
+TEST_CASE("a directory holding only an empty audit file starts the chain in that file",
+          "[audit][writer][recovery]") {
+  TempDir dir;
+  const auto empty = dir.path() / "audit-20260101-000000.jsonl";
+  std::ofstream(empty).close();
+  auto log = AuditLog::open(options_for(dir.path()));
+  REQUIRE(log);
+  REQUIRE(append_sync(**log, sample_decision(1)));
+  (*log)->close();
+  auto files = list_log_files(dir.path());
+  REQUIRE(files);
+  CHECK(files->size() == 1);
+  CHECK(read_lines(empty).size() == 3);
+  CHECK(verify_dir(dir.path()).intact());
+}
+
+TEST_CASE("a log whose newest file ends with a rotation checkpoint continues in the named file",
+          "[audit][writer][recovery]") {
+  TempDir dir;
+  auto options = options_for(dir.path());
+  options.rotate_bytes = 4 * 1024;
+  {
+    auto log = AuditLog::open(options);
+    REQUIRE(log);
+    for (int i = 0; i < 4; ++i) {
+      REQUIRE(append_sync(**log, sample_decision(i)));
+    }
+    (*log)->close();
+  }
+  // A crash between the rotation checkpoint and creating the next file leaves the previous
+  // file's rotation checkpoint as the tail: recreate that state by removing the newest file.
+  auto files = list_log_files(dir.path());
+  REQUIRE(files);
+  REQUIRE(files->size() >= 2);
+  std::filesystem::remove(files->back());
+  files = list_log_files(dir.path());
+  const auto lines = read_lines(files->back());
+  const json last = json::parse(lines.back());
+  REQUIRE(last["unmapped"]["checkpoint"]["reason"] == "rotate");
+  const std::string named = last["unmapped"]["checkpoint"]["next_file"];
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  REQUIRE(append_sync(**log, sample_decision(9)));
+  (*log)->close();
+  CHECK(std::filesystem::exists(dir.path() / named));
+  CHECK(verify_dir(dir.path()).intact());
+}
