@@ -1,6 +1,7 @@
 #include "portcullis/admin/admin_handler.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -66,16 +67,17 @@ std::int64_t now_ms_or_clock(const AdminCallbacks& callbacks) {
 }
 
 std::string rfc3339_utc(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  const auto seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   if (gmtime_r(&seconds, &tm) == nullptr) {
     return {};
   }
-  char buffer[32];
-  const std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char millis[8];
-  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return std::string(buffer, n) + millis;
+  std::array<char, 32> buffer{};
+  const std::size_t n = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::array<char, 8> millis{};
+  std::snprintf(millis.data(), millis.size(), ".%03dZ",
+                static_cast<int>(((ms % 1000) + 1000) % 1000));
+  return std::string(buffer.data(), n) + millis.data();
 }
 
 // Parses an admin request body: one JSON object, no duplicate keys at any depth (a body another
@@ -133,7 +135,7 @@ Result<QuarantineBody> parse_quarantine_body(std::string_view body) {
   QuarantineBody out;
   for (const auto& [key, value] : parsed->items()) {
     if (key != "agent" && key != "reason") {
-      return fail("unknown field \"" + key + "\" (expected \"agent\" and \"reason\")");
+      return fail("unknown field \"" + key + R"(" (expected "agent" and "reason"))");
     }
     if (!value.is_string()) {
       return fail("\"" + key + "\" must be a string");
@@ -234,7 +236,7 @@ bool AdminHandler::is_admin(const std::optional<std::string>& identity) const {
                    *identity) != options_.allowed_identities.end();
 }
 
-void AdminHandler::handle(AdminRequest request, AdminRespond respond) const {
+void AdminHandler::handle(const AdminRequest& request, AdminRespond respond) const {
   const std::string_view target = request.target;
   if (target.empty() || target.front() != '/') {
     return respond(problem_response(400, "the request target must be a path (origin-form)"));

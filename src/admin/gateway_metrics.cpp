@@ -5,15 +5,6 @@
 
 namespace portcullis::admin {
 
-// Decisions take microseconds; the top bucket is where something is badly wrong.
-const std::vector<double> kDecisionLatencyBuckets = {
-    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-    0.0025,  0.005,    0.01,    0.025,  0.05,    0.1};
-
-// Upstream calls range from a local tool (ms) to an LLM-backed agent (tens of seconds).
-const std::vector<double> kUpstreamLatencyBuckets = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-
 std::string_view to_string(DecisionResult r) {
   switch (r) {
     case DecisionResult::Allow:
@@ -62,11 +53,13 @@ GatewayMetrics::GatewayMetrics()
                                   {"route", "result"})),
       decision_duration(registry_.histogram("portcullis_decision_duration_seconds",
                                             "Time to decide one action against the policy set.",
-                                            {}, kDecisionLatencyBuckets)),
+                                            {},
+                                            std::vector<double>(kDecisionLatencyBuckets.begin(),
+                                                                kDecisionLatencyBuckets.end()))),
       upstream_duration(registry_.histogram(
           "portcullis_upstream_duration_seconds",
           "Time from forwarding a call to the end of the upstream's response.", {"route"},
-          kUpstreamLatencyBuckets)),
+          std::vector<double>(kUpstreamLatencyBuckets.begin(), kUpstreamLatencyBuckets.end()))),
       upstream_errors(registry_.counter("portcullis_upstream_errors_total",
                                         "Forwarded calls that got no valid upstream answer.",
                                         {"route", "kind"})),

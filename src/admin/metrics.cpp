@@ -238,7 +238,7 @@ std::string format_value(double v) {
   if (v == std::trunc(v) && std::fabs(v) < kExactLimit) {
     return std::to_string(static_cast<std::int64_t>(v));
   }
-  std::array<char, 64> buffer{};
+  std::array<char, 64> buffer{};  // any shortest double fits
   const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
   if (ec != std::errc{}) {
     return "NaN";  // unreachable: 64 bytes hold any shortest double
@@ -422,39 +422,59 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help,
   return ref;
 }
 
+namespace {
+
+// One sample line: `name{labels} value\n`, appended in place (render() runs on every scrape).
+void append_sample(std::string& out, std::string_view name, std::string_view suffix,
+                   std::string_view labels, std::string_view value) {
+  out += name;
+  out += suffix;
+  out += labels;
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+}  // namespace
+
 std::string Registry::render() const {
   std::string out;
   std::shared_lock lock(mutex_);
   for (const auto& entry : entries_) {
     const std::string& name = entry->name;
-    out += "# HELP " + name + " " + escape_help(entry->help) + "\n";
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += escape_help(entry->help);
+    out += "\n# TYPE ";
+    out += name;
     if (const auto* counters = std::get_if<std::unique_ptr<Family<Counter>>>(&entry->family)) {
-      out += "# TYPE " + name + " counter\n";
+      out += " counter\n";
       const auto& names = (*counters)->label_names();
       (*counters)->for_each([&](const std::vector<std::string>& values, const Counter& c) {
-        out += name + label_block(names, values) + " " + std::to_string(c.value()) + "\n";
+        append_sample(out, name, "", label_block(names, values), std::to_string(c.value()));
       });
     } else if (const auto* gauges = std::get_if<std::unique_ptr<Family<Gauge>>>(&entry->family)) {
-      out += "# TYPE " + name + " gauge\n";
+      out += " gauge\n";
       const auto& names = (*gauges)->label_names();
       (*gauges)->for_each([&](const std::vector<std::string>& values, const Gauge& g) {
-        out += name + label_block(names, values) + " " + format_value(g.value()) + "\n";
+        append_sample(out, name, "", label_block(names, values), format_value(g.value()));
       });
     } else {
       const auto& histograms = std::get<std::unique_ptr<Family<Histogram>>>(entry->family);
-      out += "# TYPE " + name + " histogram\n";
+      out += " histogram\n";
       const auto& names = histograms->label_names();
       histograms->for_each([&](const std::vector<std::string>& values, const Histogram& h) {
         const auto snap = h.snapshot();
         for (std::size_t i = 0; i <= snap.upper_bounds.size(); ++i) {
           const std::string le =
               i < snap.upper_bounds.size() ? format_value(snap.upper_bounds[i]) : "+Inf";
-          out += name + "_bucket" + label_block(names, values, "le", le) + " " +
-                 std::to_string(snap.cumulative[i]) + "\n";
+          append_sample(out, name, "_bucket", label_block(names, values, "le", le),
+                        std::to_string(snap.cumulative[i]));
         }
         const std::string labels = label_block(names, values);
-        out += name + "_sum" + labels + " " + format_value(snap.sum) + "\n";
-        out += name + "_count" + labels + " " + std::to_string(snap.count) + "\n";
+        append_sample(out, name, "_sum", labels, format_value(snap.sum));
+        append_sample(out, name, "_count", labels, std::to_string(snap.count));
       });
     }
   }

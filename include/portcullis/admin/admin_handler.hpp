@@ -76,7 +76,7 @@ struct AdminCallbacks {
 
 struct AdminHandlerOptions {
   std::vector<std::string> allowed_identities;  // exact, byte-for-byte
-  std::size_t max_body_bytes = 64 * 1024;       // larger bodies → 413
+  std::size_t max_body_bytes = std::size_t{64} * 1024;       // larger bodies → 413
 };
 
 class AdminHandler {
@@ -85,7 +85,7 @@ class AdminHandler {
   AdminHandler(AdminHandlerOptions options, AdminCallbacks callbacks, QuarantineList& quarantine,
                GatewayMetrics& metrics);
 
-  void handle(AdminRequest request, AdminRespond respond) const;
+  void handle(const AdminRequest& request, AdminRespond respond) const;
 
   // Whether `identity` may use the admin-only endpoints.
   [[nodiscard]] bool is_admin(const std::optional<std::string>& identity) const;

@@ -153,6 +153,8 @@ class Registry {
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
+  Registry(Registry&&) = delete;
+  Registry& operator=(Registry&&) = delete;
 
   // Metric names must match [a-zA-Z_:][a-zA-Z0-9_:]* and be unique; label names must match
   // [a-zA-Z_][a-zA-Z0-9_]*, must not start with "__" and (for histograms) must not be "le";
@@ -204,8 +206,11 @@ std::string_view to_string(ReloadResult r);        // "ok" | "failed"
 class GatewayMetrics {
  public:
   GatewayMetrics();
+  ~GatewayMetrics() = default;
   GatewayMetrics(const GatewayMetrics&) = delete;
   GatewayMetrics& operator=(const GatewayMetrics&) = delete;
+  GatewayMetrics(GatewayMetrics&&) = delete;
+  GatewayMetrics& operator=(GatewayMetrics&&) = delete;
 
   // Every action that reached a route (one per JSON-RPC element / A2A call / HTTP request).
   void count_request(std::string_view listener, std::string_view route, std::string_view protocol);
@@ -265,7 +270,12 @@ class GatewayMetrics {
 };
 
 // The bucket bounds used above, in seconds (also for tests and dashboards).
-extern const std::vector<double> kDecisionLatencyBuckets;
-extern const std::vector<double> kUpstreamLatencyBuckets;
+// Decisions take microseconds; the top bucket is where something is badly wrong.
+inline constexpr std::array<double, 13> kDecisionLatencyBuckets = {
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+    0.0025,  0.005,    0.01,    0.025,  0.05,    0.1};
+// Upstream calls range from a local tool (ms) to an LLM-backed agent (tens of seconds).
+inline constexpr std::array<double, 14> kUpstreamLatencyBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
 }  // namespace portcullis::admin

@@ -44,6 +44,8 @@ class RateCounter {
   ~RateCounter();
   RateCounter(const RateCounter&) = delete;
   RateCounter& operator=(const RateCounter&) = delete;
+  RateCounter(RateCounter&&) = delete;
+  RateCounter& operator=(RateCounter&&) = delete;
 
   // Counts one call (call it once per action, before the decision) and returns the counts
   // including it. `resource` is the Cedar resource as "Type::id" or any stable string.

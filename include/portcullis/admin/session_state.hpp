@@ -62,6 +62,8 @@ class SessionState {
   ~SessionState();
   SessionState(const SessionState&) = delete;
   SessionState& operator=(const SessionState&) = delete;
+  SessionState(SessionState&&) = delete;
+  SessionState& operator=(SessionState&&) = delete;
 
   // After an allowed call: adds `tool` (if not empty) to the session's tools, and `labels`
   // (the permits' @label values) to the session's labels and to the agent's labels, which then
