@@ -55,6 +55,8 @@ void SiemSinkRunner::start() {
   thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
+void SiemSinkRunner::request_stop() { thread_.request_stop(); }
+
 void SiemSinkRunner::stop() {
   if (thread_.joinable()) {
     thread_.request_stop();

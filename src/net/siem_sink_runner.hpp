@@ -42,7 +42,9 @@ class SiemSinkRunner final : public SiemSink {
   SiemSinkRunner& operator=(const SiemSinkRunner&) = delete;
 
   void start();
-  // Finishes the current send, confirms what it can, stores the cursor, joins. Idempotent.
+  // Asks the thread to finish (current send, confirm what it can, store the cursor); no wait.
+  void request_stop();
+  // request_stop() and join. Idempotent.
   void stop();
 
   [[nodiscard]] const std::string& name() const override { return options_.name; }
