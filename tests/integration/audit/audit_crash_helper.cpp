@@ -25,17 +25,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "open failed: %s\n", log.error().message.c_str());
     return 1;
   }
-  // Tell the test the log is open (recovery done) so its kill lands among the appends.
-  std::fputs("ready\n", stdout);
-  std::fflush(stdout);
   const int threads = std::atoi(argv[3]);
+  std::atomic<bool> told{false};
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&log, t] {
+    workers.emplace_back([&log, &told, t] {
       for (int i = 0;; ++i) {
         if (!audit_test::append_sync(**log, audit_test::sample_decision(t * 1000000 + i))) {
           std::fprintf(stderr, "append failed\n");
           std::_Exit(1);
+        }
+        // Tell the test records are being appended, so its kill lands among the appends.
+        if (!told.exchange(true)) {
+          std::fputs("appending\n", stdout);
+          std::fflush(stdout);
         }
       }
     });
