@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 #include <optional>
+#include <set>
 
 #include "policy/lexer.hpp"
 
@@ -378,6 +379,7 @@ class Parser {
         next();
         scope.op = ScopeOp::InSet;
         while (!at(Tok::RBracket)) {
+          if (scope.uids.size() == options_.max_collection_elements) return too_many(peek());
           EntityUid uid;
           if (!parse_scope_entity(variable, uid)) return false;
           scope.uids.push_back(std::move(uid));
@@ -787,6 +789,9 @@ class Parser {
 
   bool parse_list(Tok close, std::vector<std::unique_ptr<Expr>>& items) {
     while (!at(close)) {
+      if (items.size() == options_.max_collection_elements) {
+        return too_many(peek());
+      }
       auto item = parse_expr();
       if (!item) return false;
       items.push_back(std::move(item));
@@ -888,10 +893,20 @@ class Parser {
     }
   }
 
+  bool too_many(const Token& t) {
+    return error_at(t, "more than " + std::to_string(options_.max_collection_elements) +
+                           " elements in one set, record or argument list");
+  }
+
   std::unique_ptr<Expr> parse_record() {
     auto e = node(Op::RecordLit, next());
+    std::set<std::string> seen_keys;
     while (!at(Tok::RBrace)) {
       const Token& k = peek();
+      if (e->keys.size() == options_.max_collection_elements) {
+        too_many(k);
+        return nullptr;
+      }
       std::string key;
       if (k.kind == Tok::String) {
         std::string error;
@@ -905,8 +920,8 @@ class Parser {
         return fail_null(k, "expected a record key, found " + describe(k));
       }
       next();
-      for (const auto& existing : e->keys) {
-        if (existing == key) return fail_null(k, "duplicate key `" + key + "` in record literal");
+      if (!seen_keys.insert(key).second) {
+        return fail_null(k, "duplicate key `" + key + "` in record literal");
       }
       if (!expect(Tok::Colon, "`:`")) return nullptr;
       auto v = parse_expr();

@@ -18,6 +18,7 @@ struct ParseOptions {
   std::string file;
   int max_depth = 128;
   std::size_t max_like_pattern_bytes = 4096;
+  std::size_t max_collection_elements = 10000;  // set/record literal members, argument lists
 };
 
 // Appends the policies of `text` to `out` (ids are not set here) and problems to `diagnostics`.

@@ -154,6 +154,7 @@ std::shared_ptr<const PolicySet> PolicySet::parse(const std::vector<PolicySource
     options.file = source.file;
     options.max_depth = limits.max_nesting_depth;
     options.max_like_pattern_bytes = limits.max_like_pattern_bytes;
+    options.max_collection_elements = limits.max_collection_elements;
     parse_policies(source.text, options, impl->policies, diagnostics);
   }
   if (impl->policies.size() > limits.max_policies) {

@@ -19,6 +19,7 @@ struct Limits {
   int max_nesting_depth = 128;                    // expression nesting in policy text
   std::size_t max_policies = 100000;              // in one set
   std::size_t max_like_pattern_bytes = 4096;      // a `like` pattern
+  std::size_t max_collection_elements = 10000;    // one set or record literal in policy text
 };
 
 struct PolicySource {

@@ -165,3 +165,22 @@ TEST_CASE("String escapes decode exactly as Cedar defines them", "[policy][parse
 
 }  // namespace
 }  // namespace portcullis::policy
+
+namespace portcullis::policy {
+namespace {
+
+TEST_CASE("Set and record literals over the element limit are refused", "[policy][parser]") {
+  ParseOptions options;
+  options.max_collection_elements = 3;
+  CHECK(parse_expression("[1, 2, 3]", options));
+  auto set = parse_expression("[1, 2, 3, 4]", options);
+  REQUIRE_FALSE(set);
+  CHECK(set.error().message == "1:11: more than 3 elements in one set, record or argument list");
+  auto record = parse_expression("{a: 1, b: 2, c: 3, d: 4}", options);
+  REQUIRE_FALSE(record);
+  CHECK(record.error().message ==
+        "1:20: more than 3 elements in one set, record or argument list");
+}
+
+}  // namespace
+}  // namespace portcullis::policy
