@@ -528,6 +528,30 @@ class Generator {
   }
 }
 
+// Corruptions of an entities file. Cedar refuses most of them when it loads the entities (and
+// so must portcullis); the last two are odd but legal (records that merely look like escapes).
+const ENTITY_MUTATIONS = {
+  duplicateUid: (list, r) => [...list, { ...r.pick(list), attrs: {} }],
+  badIpLiteral: (list, r) => setAttr(r.pick(list), 'bad', { __extn: { fn: 'ip', arg: '1.2.3.256' } }, list),
+  unknownExtension: (list, r) => setAttr(r.pick(list), 'bad', { __extn: { fn: 'nope', arg: '1' } }, list),
+  nullAttribute: (list, r) => setAttr(r.pick(list), 'bad', null, list),
+  floatAttribute: (list, r) => setAttr(r.pick(list), 'bad', 1.5, list),
+  badTagValue: (list, r) => { const e = r.pick(list); e.tags = { ...(e.tags || {}), bad: { __extn: { fn: 'decimal', arg: '1.23456' } } }; return list; },
+  parentAsString: (list, r) => { r.pick(list).parents.push('Group::"eng"'); return list; },
+  parentWithoutId: (list, r) => { r.pick(list).parents.push({ type: 'Group' }); return list; },
+  actionWithNonActionParent: (list) => [...list, { uid: { type: 'Action', id: 'odd' }, attrs: {}, parents: [{ type: 'User', id: 'alice' }] }],
+  badUidType: (list) => [...list, { uid: { type: 'User::', id: 'x' }, attrs: {}, parents: [] }],
+  missingAttrs: (list, r) => { delete r.pick(list).attrs; return list; },
+  missingParents: (list, r) => { delete r.pick(list).parents; return list; },
+  entityEscapeWithoutId: (list, r) => setAttr(r.pick(list), 'odd', { __entity: { type: 'User' } }, list),
+  entityEscapeWithExtraKey: (list, r) => setAttr(r.pick(list), 'odd', { __entity: { type: 'User', id: 'bob' }, more: 1 }, list),
+};
+
+function setAttr(entity, name, value, list) {
+  entity.attrs = { ...(entity.attrs || {}), [name]: value };
+  return list;
+}
+
 function dedupUids(uids) {
   const seen = new Set();
   const out = [];
@@ -541,16 +565,20 @@ function dedupUids(uids) {
   return out;
 }
 
-// One group: {index, policies: [text], entities: [json], requests: [json], cyclic}.
+// One group: {index, policies: [text], entities: [json], requests: [json], cyclic, mutation}:
+// `cyclic` groups have a parent cycle and `mutation` names a corruption of the entities file
+// (ENTITY_MUTATIONS); cedar-wasm may refuse those groups' entities, and portcullis must then too.
 function generateGroup(seed, index, options = {}) {
   const g = new Generator(seed, index, options);
   const cyclic = g.rng.chance(options.cycleRate ?? 0.02);
+  const mutation = g.rng.chance(options.mutationRate ?? 0.03) ? g.rng.pick(Object.keys(ENTITY_MUTATIONS)) : null;
   const policies = g.policySet();
-  const entities = g.entities(cyclic);
+  let entities = g.entities(cyclic);
+  if (mutation && entities.length) entities = ENTITY_MUTATIONS[mutation](entities, g.rng);
   const n = options.requestsPerGroup ?? 50;
   const requests = [];
   for (let i = 0; i < n; i++) requests.push(g.request());
-  return { seed, index, policies, entities, requests, cyclic };
+  return { seed, index, policies, entities, requests, cyclic, mutation };
 }
 
 module.exports = { generateGroup, Generator };
