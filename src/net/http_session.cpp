@@ -5,7 +5,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -23,7 +22,7 @@ namespace http = beast::http;
 
 namespace {
 // A head must fit in max_header_bytes; the flat buffer is capped a little above it so that
-// read_until fails (not_found) instead of growing without bound.
+// the head read fails (431) instead of growing without bound.
 constexpr std::size_t kBufferSlack = 4096;
 }  // namespace
 
@@ -98,8 +97,30 @@ void HttpSession::do_read_head() {
   // The first request must arrive within header_timeout; later ones may idle up to idle_timeout.
   // Either way the whole head must be complete by the deadline (no slow-loris).
   stream_.tcp().expires_after(first_request_ ? limits.header_timeout : limits.idle_timeout);
-  asio::async_read_until(stream_, buffer_, "\r\n\r\n",
-                         beast::bind_front_handler(&HttpSession::on_read_head, shared_from_this()));
+  continue_head();
+}
+
+// Reads until the blank line ending the head is in buffer_ (it may already be there: pipelined
+// requests). The deadline set in do_read_head covers the whole head, however it trickles in.
+void HttpSession::continue_head() {
+  const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  if (const std::size_t end = data.find("\r\n\r\n"); end != std::string_view::npos) {
+    return on_read_head({}, end + 4);
+  }
+  if (buffer_.size() >= buffer_.max_size()) {
+    return on_read_head(asio::error::not_found, 0);
+  }
+  const std::size_t room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
+  stream_.async_read_some(buffer_.prepare(room),
+                          beast::bind_front_handler(&HttpSession::on_head_bytes, shared_from_this()));
+}
+
+void HttpSession::on_head_bytes(beast::error_code ec, std::size_t bytes) {
+  if (ec) {
+    return on_read_head(ec, 0);
+  }
+  buffer_.commit(bytes);
+  continue_head();
 }
 
 void HttpSession::on_read_head(beast::error_code ec, std::size_t head_bytes) {

@@ -57,6 +57,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_run();
   void on_handshake(beast::error_code ec);
   void do_read_head();
+  void continue_head();
+  void on_head_bytes(beast::error_code ec, std::size_t bytes);
   void on_read_head(beast::error_code ec, std::size_t head_bytes);
   void on_read_body(beast::error_code ec, std::size_t bytes);
   void on_write_answer(bool keep_alive, beast::error_code ec, std::size_t bytes);
