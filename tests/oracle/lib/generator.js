@@ -570,6 +570,9 @@ function dedupUids(uids) {
 // (ENTITY_MUTATIONS); cedar-wasm may refuse those groups' entities, and portcullis must then too.
 function generateGroup(seed, index, options = {}) {
   const g = new Generator(seed, index, options);
+  // Vary the shape from group to group: shallow and clean, or deep and error-prone.
+  if (options.errorRate === undefined) g.errorRate = g.rng.pick([0.01, 0.03, 0.03, 0.08]);
+  if (options.maxDepth === undefined) g.maxDepth = g.rng.pick([2, 3, 3, 4]);
   const cyclic = g.rng.chance(options.cycleRate ?? 0.02);
   const mutation = g.rng.chance(options.mutationRate ?? 0.03) ? g.rng.pick(Object.keys(ENTITY_MUTATIONS)) : null;
   const policies = g.policySet();
