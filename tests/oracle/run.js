@@ -134,9 +134,14 @@ async function main() {
 
     // Start portcullis first so it runs while node evaluates the same cases.
     let pending = null;
+    const groupDir = path.join(scratch, `g${g}`);
     if (!opts.cedarOnly) {
-      const files = writeGroupFiles(path.join(scratch, `g${g}`), policyText, group.entities, group.requests);
-      pending = runBatch(opts.portcullis, files, count);
+      const files = writeGroupFiles(groupDir, policyText, group.entities, group.requests);
+      // The group's files go as soon as portcullis has read them (a long run has thousands).
+      pending = runBatch(opts.portcullis, files, count).then((result) => {
+        if (!opts.keep) fs.rmSync(groupDir, { recursive: true, force: true });
+        return result;
+      });
     }
     const expected = oracle.decideAll(policyText, group.entities, group.requests);
     stats.cases += count;
