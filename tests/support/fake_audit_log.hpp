@@ -1,0 +1,57 @@
+// FakeAuditLog: an in-memory audit::AuditLog for gateway tests. Records every event; can be told
+// to fail appends (disk full) so tests prove that nothing is forwarded without a durable record.
+// Completions run on a writer thread of its own, like the real log's.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "portcullis/audit/audit_log.hpp"
+
+namespace portcullis::test {
+
+class FakeAuditLog : public audit::AuditLog {
+ public:
+  FakeAuditLog();
+  ~FakeAuditLog() override;
+
+  void append(audit::DecisionEvent event, audit::AppendCompletion done) override;
+  void append(audit::OutcomeEvent event, audit::AppendCompletion done) override;
+  void append(audit::AdminEvent event, audit::AppendCompletion done) override;
+  [[nodiscard]] bool healthy() const override { return !fail_.load(); }
+  void close() override;
+
+  // From now on every append fails (true) or succeeds (false).
+  void set_failing(bool fail) { fail_.store(fail); }
+
+  [[nodiscard]] std::vector<audit::DecisionEvent> decisions() const;
+  [[nodiscard]] std::vector<audit::OutcomeEvent> outcomes() const;
+  [[nodiscard]] std::vector<audit::AdminEvent> admin_events() const;
+  [[nodiscard]] bool closed() const { return closed_.load(); }
+  // Waits until at least `n` outcome records arrived (they follow the answer).
+  bool wait_for_outcomes(std::size_t n, std::chrono::milliseconds timeout) const;
+
+ private:
+  void enqueue(std::function<void()> work);
+  void run();
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<audit::DecisionEvent> decisions_;
+  std::vector<audit::OutcomeEvent> outcomes_;
+  std::vector<audit::AdminEvent> admin_;
+  std::uint64_t sequence_ = 0;
+  std::atomic<bool> fail_{false};
+  std::atomic<bool> closed_{false};
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+}  // namespace portcullis::test

@@ -1,0 +1,188 @@
+#include "support/tls_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+namespace portcullis::test {
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct TlsClient::Impl {
+  asio::io_context ioc;
+  ssl::context ctx{ssl::context::tls_client};
+  tcp::socket socket{ioc};
+  std::unique_ptr<ssl::stream<tcp::socket&>> tls;
+  std::uint16_t port;
+  bool use_tls;
+  beast::flat_buffer buffer;
+
+  void set_timeout(std::chrono::milliseconds timeout) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+
+  template <class Buffers>
+  std::size_t read_some(const Buffers& b, beast::error_code& ec) {
+    return use_tls ? tls->read_some(b, ec) : socket.read_some(b, ec);
+  }
+  template <class Buffers>
+  void write(const Buffers& b) {
+    if (use_tls) {
+      asio::write(*tls, b);
+    } else {
+      asio::write(socket, b);
+    }
+  }
+};
+
+TlsClient::TlsClient(std::uint16_t port, std::filesystem::path ca, std::optional<IssuedCert> cert,
+                     bool tls)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->port = port;
+  impl_->use_tls = tls;
+  impl_->ctx.set_verify_mode(ssl::verify_peer);
+  impl_->ctx.load_verify_file(ca.string());
+  if (cert) {
+    impl_->ctx.use_certificate_chain_file(cert->cert.string());
+    impl_->ctx.use_private_key_file(cert->key.string(), ssl::context::pem);
+  }
+}
+
+TlsClient::~TlsClient() {
+  beast::error_code ec;
+  impl_->socket.shutdown(tcp::socket::shutdown_both, ec);
+  impl_->socket.close(ec);
+}
+
+std::string TlsClient::connect() {
+  beast::error_code ec;
+  impl_->socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), impl_->port), ec);
+  if (ec) {
+    return "connect: " + ec.message();
+  }
+  impl_->set_timeout(std::chrono::seconds(5));
+  if (!impl_->use_tls) {
+    return "";
+  }
+  impl_->tls = std::make_unique<ssl::stream<tcp::socket&>>(impl_->socket, impl_->ctx);
+  static char kServerName[] = "localhost";
+  SSL_ctrl(impl_->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           kServerName);
+  impl_->tls->handshake(ssl::stream_base::client, ec);
+  if (ec) {
+    return "handshake: " + ec.message();
+  }
+  // TLS 1.3: the server's verdict on our certificate arrives after the client's handshake
+  // finished. A zero-byte read surfaces a refusal alert; a timeout means "accepted".
+  impl_->set_timeout(std::chrono::milliseconds(150));
+  char probe[1];
+  impl_->tls->read_some(asio::buffer(probe, 0), ec);
+  impl_->set_timeout(std::chrono::seconds(5));
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again &&
+      ec != asio::error::timed_out) {
+    return "after handshake: " + ec.message();
+  }
+  return "";
+}
+
+HttpResponse TlsClient::request(const std::string& method, const std::string& target,
+                                const std::string& body,
+                                const std::vector<std::pair<std::string, std::string>>& headers,
+                                const std::string& content_type) {
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "localhost");
+  if (!body.empty()) {
+    req.set(http::field::content_type, content_type);
+  }
+  req.set(http::field::accept, "application/json, text/event-stream");
+  for (const auto& [name, value] : headers) {
+    req.insert(name, value);
+  }
+  req.body() = body;
+  req.prepare_payload();
+  beast::error_code ec;
+  if (impl_->use_tls) {
+    http::write(*impl_->tls, req, ec);
+  } else {
+    http::write(impl_->socket, req, ec);
+  }
+  if (ec) {
+    throw std::runtime_error("write: " + ec.message());
+  }
+  HttpResponse res;
+  if (impl_->use_tls) {
+    http::read(*impl_->tls, impl_->buffer, res, ec);
+  } else {
+    http::read(impl_->socket, impl_->buffer, res, ec);
+  }
+  if (ec) {
+    throw std::runtime_error("read: " + ec.message());
+  }
+  return res;
+}
+
+void TlsClient::send_raw(const std::string& bytes) { impl_->write(asio::buffer(bytes)); }
+
+std::string TlsClient::read_until_close(std::chrono::milliseconds timeout) {
+  return read_until(std::string(1, '\0') + "\x01never", timeout);
+}
+
+std::string TlsClient::read_until(const std::string& needle, std::chrono::milliseconds timeout) {
+  std::string out(static_cast<const char*>(impl_->buffer.data().data()), impl_->buffer.size());
+  impl_->buffer.consume(impl_->buffer.size());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char data[4096];
+  while (out.find(needle) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      break;
+    }
+    impl_->set_timeout(left);
+    beast::error_code ec;
+    const std::size_t n = impl_->read_some(asio::buffer(data), ec);
+    out.append(data, n);
+    if (ec) {
+      break;
+    }
+  }
+  impl_->set_timeout(std::chrono::seconds(5));
+  return out;
+}
+
+bool TlsClient::closed_by_peer(std::chrono::milliseconds timeout) {
+  impl_->set_timeout(timeout);
+  char data[4096];
+  for (;;) {
+    beast::error_code ec;
+    impl_->read_some(asio::buffer(data), ec);
+    if (ec == asio::error::eof || ec == ssl::error::stream_truncated ||
+        ec == asio::error::connection_reset) {
+      return true;
+    }
+    if (ec) {
+      return false;  // timeout: still open
+    }
+  }
+}
+
+std::string jsonrpc(const std::string& method, const std::string& params_json, int id) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method +
+         R"(","params":)" + params_json + "}";
+}
+
+}  // namespace portcullis::test

@@ -1,0 +1,59 @@
+// TlsClient: a blocking HTTPS client for gateway tests: presents a chosen client certificate (or
+// none), verifies the gateway against a CA, and can send well-formed requests or raw bytes (for
+// the smuggling and bypass tests). Every read has a timeout so a test fails instead of hanging.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/test_pki.hpp"
+
+namespace portcullis::test {
+
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+class TlsClient {
+ public:
+  // `tls` false: plain TCP (admin listener without TLS, plaintext listeners).
+  TlsClient(std::uint16_t port, std::filesystem::path ca, std::optional<IssuedCert> cert,
+            bool tls = true);
+  ~TlsClient();
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+
+  // Connects and handshakes. Returns "" on success, else the error text.
+  std::string connect();
+
+  // Sends one request and reads the whole response. Throws std::runtime_error on I/O errors.
+  HttpResponse request(const std::string& method, const std::string& target,
+                       const std::string& body = "",
+                       const std::vector<std::pair<std::string, std::string>>& headers = {},
+                       const std::string& content_type = "application/json");
+
+  // Writes raw bytes.
+  void send_raw(const std::string& bytes);
+  // Reads what arrives until the peer closes or `timeout` passes (whichever first).
+  std::string read_until_close(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Reads until `needle` has been seen (or timeout); returns everything read so far.
+  std::string read_until(const std::string& needle,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // True when the peer has closed the connection (reads EOF within `timeout`).
+  bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(2));
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// A JSON-RPC request body.
+std::string jsonrpc(const std::string& method, const std::string& params_json, int id);
+
+}  // namespace portcullis::test
