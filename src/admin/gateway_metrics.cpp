@@ -2,6 +2,8 @@
 #include <string>
 
 #include "portcullis/admin/metrics.hpp"
+#include "portcullis/admin/rate_counter.hpp"
+#include "portcullis/admin/session_state.hpp"
 
 namespace portcullis::admin {
 
@@ -124,6 +126,32 @@ void GatewayMetrics::count_handshake_failure(std::string_view listener, std::str
 
 void GatewayMetrics::set_quarantined_agents(std::size_t n) {
   quarantined_agents_series_.set(static_cast<double>(n));
+}
+
+void GatewayMetrics::watch_state(const SessionState& sessions, const RateCounter& rates) {
+  using Type = Registry::CallbackType;
+  const auto* s = &sessions;
+  const auto* r = &rates;
+  registry_.callback("portcullis_sessions", "MCP sessions (agent, session id) kept for context.",
+                     Type::Gauge, [s] { return static_cast<double>(s->stats().sessions); });
+  registry_.callback("portcullis_session_agents", "Agents with live @label labels.", Type::Gauge,
+                     [s] { return static_cast<double>(s->stats().agents); });
+  registry_.callback(
+      "portcullis_session_evictions_total",
+      "Sessions and agents forgotten because the caps were reached (least recently used).",
+      Type::Counter, [s] {
+        const auto stats = s->stats();
+        return static_cast<double>(stats.evicted_sessions + stats.evicted_agents);
+      });
+  registry_.callback("portcullis_session_dropped_strings_total",
+                     "Tools and labels not kept because an entry reached its cap.", Type::Counter,
+                     [s] { return static_cast<double>(s->stats().dropped_strings); });
+  registry_.callback("portcullis_rate_keys", "Agent and agent+resource rate windows kept.",
+                     Type::Gauge,
+                     [r] { return static_cast<double>(r->agent_keys() + r->resource_keys()); });
+  registry_.callback("portcullis_rate_evictions_total",
+                     "Active rate windows evicted because the caps were reached.", Type::Counter,
+                     [r] { return static_cast<double>(r->evicted()); });
 }
 
 void GatewayMetrics::count_policy_invariant_bug() { policy_invariant_bugs_series_.inc(); }

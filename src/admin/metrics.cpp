@@ -313,11 +313,16 @@ std::string label_block(const std::vector<std::string>& names,
 // ---------------------------------------------------------------------------------------------
 // Registry
 
+struct CallbackMetric {
+  Registry::CallbackType type = Registry::CallbackType::Gauge;
+  std::function<double()> read;
+};
+
 struct Registry::Entry {
   std::string name;
   std::string help;
   std::variant<std::unique_ptr<Family<Counter>>, std::unique_ptr<Family<Gauge>>,
-               std::unique_ptr<Family<Histogram>>>
+               std::unique_ptr<Family<Histogram>>, std::unique_ptr<CallbackMetric>>
       family;
 };
 
@@ -422,6 +427,23 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help,
   return ref;
 }
 
+void Registry::callback(std::string name, std::string help, CallbackType type,
+                        std::function<double()> read) {
+  check_names(name, {}, false);
+  if (!read) {
+    throw std::invalid_argument("callback metric without a function: " + name);
+  }
+  auto metric = std::make_unique<CallbackMetric>(CallbackMetric{type, std::move(read)});
+  std::unique_lock lock(mutex_);
+  for (const auto& entry : entries_) {
+    if (entry->name == name) {
+      throw std::invalid_argument("duplicate metric name: " + name);
+    }
+  }
+  entries_.push_back(
+      std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(metric)}));
+}
+
 namespace {
 
 // One sample line: `name{labels} value\n`, appended in place (render() runs on every scrape).
@@ -460,6 +482,11 @@ std::string Registry::render() const {
       (*gauges)->for_each([&](const std::vector<std::string>& values, const Gauge& g) {
         append_sample(out, name, "", label_block(names, values), format_value(g.value()));
       });
+    } else if (const auto* callback =
+                   std::get_if<std::unique_ptr<CallbackMetric>>(&entry->family)) {
+      const auto& metric = **callback;
+      out += metric.type == CallbackType::Counter ? " counter\n" : " gauge\n";
+      append_sample(out, name, "", "", format_value(metric.read()));
     } else {
       const auto& histograms = std::get<std::unique_ptr<Family<Histogram>>>(entry->family);
       out += " histogram\n";

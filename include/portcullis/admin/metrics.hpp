@@ -33,6 +33,9 @@
 
 namespace portcullis::admin {
 
+class SessionState;
+class RateCounter;
+
 namespace detail {
 // Number of shards for hot counters. A power of two; threads pick a shard once (round robin).
 inline constexpr std::size_t kShards = 8;
@@ -170,6 +173,14 @@ class Registry {
                                std::vector<std::string> label_names, std::vector<double> upper_bounds,
                                std::size_t max_series = kDefaultMaxSeries);
 
+  // A single unlabelled series whose value is read by `read` at each render() (for state that
+  // already counts itself, e.g. cache sizes). `read` runs on the scraping thread, under the
+  // registry's lock: it must be cheap, must not throw and must not call back into the registry.
+  // Whatever it reads must outlive the registry's renders.
+  enum class CallbackType { Counter, Gauge };
+  void callback(std::string name, std::string help, CallbackType type,
+                std::function<double()> read);
+
   // The Prometheus text exposition format 0.0.4: per family `# HELP`, `# TYPE`, then samples;
   // families in registration order, children sorted by label values. Content type:
   // kPrometheusContentType.
@@ -230,6 +241,13 @@ class GatewayMetrics {
   void set_quarantined_agents(std::size_t n);
   // A broken invariant in the decision path (CONVENTIONS "Errors" 3): denied, logged, counted.
   void count_policy_invariant_bug();
+
+  // Exports the bounded in-memory state's sizes and evictions (read at scrape time):
+  //   portcullis_sessions, portcullis_session_agents (gauges),
+  //   portcullis_session_evictions_total, portcullis_session_dropped_strings_total,
+  //   portcullis_rate_keys (gauge), portcullis_rate_evictions_total.
+  // Call once; `sessions` and `rates` must outlive this object.
+  void watch_state(const SessionState& sessions, const RateCounter& rates);
 
   [[nodiscard]] std::string render() const { return registry_.render(); }
   [[nodiscard]] Registry& registry() { return registry_; }

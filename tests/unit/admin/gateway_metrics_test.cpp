@@ -2,6 +2,8 @@
 #include <string>
 
 #include "portcullis/admin/metrics.hpp"
+#include "portcullis/admin/rate_counter.hpp"
+#include "portcullis/admin/session_state.hpp"
 
 using portcullis::admin::DecisionResult;
 using portcullis::admin::GatewayMetrics;
@@ -82,6 +84,36 @@ TEST_CASE("the gateway shorthands count into the labelled series", "[admin][metr
            "portcullis_tls_handshake_failures_total{listener=\"agents\",reason=\"no_certificate\"} 1",
            "portcullis_quarantined_agents 3",
            "portcullis_policy_invariant_bugs_total 1",
+       }) {
+    INFO(line);
+    CHECK(has_line(text, line));
+  }
+}
+
+TEST_CASE("watch_state exports the state's sizes and evictions at scrape time",
+          "[admin][metrics]") {
+  GatewayMetrics metrics;
+  portcullis::admin::SessionStateOptions options;
+  options.max_sessions = 1;
+  portcullis::admin::SessionState sessions(options);
+  portcullis::admin::RateCounter rates;
+  metrics.watch_state(sessions, rates);
+  const portcullis::admin::WallTime now{std::chrono::seconds(1'800'000'000)};
+  const std::vector<std::string> labels{"pii"};
+  sessions.record_allowed("s1", "a", "t", labels, now);
+  sessions.record_allowed("s2", "a", "t", {}, now);  // evicts s1
+  (void)rates.hit("a", "r", now);
+
+  const std::string text = metrics.render();
+  for (const char* line : {
+           "# TYPE portcullis_sessions gauge",
+           "portcullis_sessions 1",
+           "portcullis_session_agents 1",
+           "# TYPE portcullis_session_evictions_total counter",
+           "portcullis_session_evictions_total 1",
+           "portcullis_session_dropped_strings_total 0",
+           "portcullis_rate_keys 2",
+           "portcullis_rate_evictions_total 0",
        }) {
     INFO(line);
     CHECK(has_line(text, line));

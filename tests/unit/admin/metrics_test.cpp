@@ -228,3 +228,22 @@ TEST_CASE("rendering while threads create children and count does not lose count
   family.for_each([&](const std::vector<std::string>&, const Counter& c) { total += c.value(); });
   CHECK(total == std::uint64_t{kThreads} * kPerThread);
 }
+
+TEST_CASE("a callback series is read at every render", "[admin][metrics]") {
+  Registry registry;
+  double value = 1;
+  registry.callback("cb_total", "Read at scrape.", Registry::CallbackType::Counter,
+                    [&value] { return value; });
+  registry.callback("cb_gauge", "Also read at scrape.", Registry::CallbackType::Gauge,
+                    [] { return 0.5; });
+  CHECK(registry.render() ==
+        "# HELP cb_total Read at scrape.\n# TYPE cb_total counter\ncb_total 1\n"
+        "# HELP cb_gauge Also read at scrape.\n# TYPE cb_gauge gauge\ncb_gauge 0.5\n");
+  value = 7;
+  CHECK(registry.render().find("\ncb_total 7\n") != std::string::npos);
+  CHECK_THROWS_AS(registry.callback("cb_total", "Again.", Registry::CallbackType::Gauge,
+                                    [] { return 0.0; }),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(registry.callback("cb_empty", "No function.", Registry::CallbackType::Gauge, {}),
+                  std::invalid_argument);
+}
