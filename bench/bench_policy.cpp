@@ -88,7 +88,7 @@ std::string make_entities(int n) {
   }
   for (int t = 0; t < shape.teams; ++t) {
     text += R"(,{"uid":{"type":"Team","id":"t)" + std::to_string(t) +
-            R"("},"parents":[{"type":"Org","id":"org"}]})";
+            R"("},"attrs":{},"parents":[{"type":"Org","id":"org"}]})";
   }
   text += "]";
   return text;

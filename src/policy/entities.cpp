@@ -19,7 +19,11 @@ Result<EntityUid> parse_uid(const nlohmann::json& j) {
       !body->contains("id") || !(*body)["type"].is_string() || !(*body)["id"].is_string()) {
     return fail("expected an entity reference {\"type\": \"...\", \"id\": \"...\"}");
   }
-  return EntityUid{(*body)["type"].get<std::string>(), (*body)["id"].get<std::string>()};
+  EntityUid uid{(*body)["type"].get<std::string>(), (*body)["id"].get<std::string>()};
+  if (!is_valid_entity_type(uid.type)) {
+    return fail("`" + uid.type + "` is not a valid entity type name");
+  }
+  return uid;
 }
 
 }  // namespace
@@ -39,7 +43,7 @@ void Entities::Impl::compute_ancestors() {
   for (std::size_t i = 0; i < n; ++i) {
     if (parent_index[i].empty()) continue;
     const auto stamp = static_cast<std::uint32_t>(i + 1);
-    seen[i] = stamp;
+    // `i` is not pre-marked: reaching it again means a cycle, and it then lists itself.
     stack.assign(parent_index[i].begin(), parent_index[i].end());
     auto& out = records[i].ancestors;
     while (!stack.empty()) {
@@ -116,6 +120,13 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
       problem(0, 0, where + "missing \"uid\"");
       continue;
     }
+    // Cedar's format has three required members; only "tags" may be left out.
+    for (const char* required : {"attrs", "parents"}) {
+      if (!e.contains(required)) {
+        problem(0, 0, where + "missing \"" + required + "\"");
+        ok = false;
+      }
+    }
     auto uid = parse_uid(e["uid"]);
     if (!uid) {
       problem(0, 0, where + "uid: " + uid.error().message);
@@ -169,6 +180,11 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
             ok = false;
             continue;
           }
+          if (is_action_type(uid->type) && !is_action_type(puid->type)) {
+            problem(0, 0, who + "an action's parents must be actions, not " + puid->to_string());
+            ok = false;
+            continue;
+          }
           parents.push_back(std::move(*puid));
         }
       }
@@ -192,6 +208,17 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
   }
   if (diagnostics.size() != before) return nullptr;
   impl.compute_ancestors();
+  // Cedar requires the parent relation to be acyclic (its transitive closure refuses cycles).
+  std::size_t cycles = 0;
+  for (std::size_t i = 0; i < impl.records.size(); ++i) {
+    const auto& r = impl.records[i];
+    const bool on_cycle = std::binary_search(r.ancestors.begin(), r.ancestors.end(),
+                                             static_cast<std::uint32_t>(i));
+    if (on_cycle && ++cycles <= 10) {
+      problem(0, 0, "entity " + r.uid.to_string() + ": the parent hierarchy has a cycle through it");
+    }
+  }
+  if (cycles > 0) return nullptr;
   return entities;
 }
 

@@ -19,6 +19,10 @@ Result<EntityUid> uid_from_json(const nlohmann::json& j, const char* field) {
     }
     EntityUid uid;
     uid.type = s.substr(0, sep);
+    if (!is_valid_entity_type(uid.type)) {
+      return fail(std::string("\"") + field + "\": `" + uid.type +
+                  "` is not a valid entity type name");
+    }
     std::string error;
     if (!unescape_cedar_string(std::string_view(s).substr(sep + 3, s.size() - sep - 4), uid.id,
                                error)) {
@@ -32,7 +36,12 @@ Result<EntityUid> uid_from_json(const nlohmann::json& j, const char* field) {
       !body->contains("id") || !(*body)["type"].is_string() || !(*body)["id"].is_string()) {
     return fail(std::string("\"") + field + "\": expected {\"type\": \"...\", \"id\": \"...\"}");
   }
-  return EntityUid{(*body)["type"].get<std::string>(), (*body)["id"].get<std::string>()};
+  EntityUid uid{(*body)["type"].get<std::string>(), (*body)["id"].get<std::string>()};
+  if (!is_valid_entity_type(uid.type)) {
+    return fail(std::string("\"") + field + "\": `" + uid.type +
+                "` is not a valid entity type name");
+  }
+  return uid;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "portcullis/policy/value.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "policy/extensions.hpp"
@@ -112,6 +113,39 @@ const char* type_name(const Value::Node& node) {
       return "duration";
   }
   return "?";
+}
+
+bool is_valid_entity_type(std::string_view type) {
+  static constexpr std::string_view kReserved[] = {"true", "false", "if",  "then", "else",
+                                                   "in",   "is",    "like", "has", "__cedar"};
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = type.find("::", start);
+    const std::string_view part = type.substr(start, end == std::string_view::npos ? end : end - start);
+    if (part.empty()) return false;
+    const char first = part[0];
+    if (!(first == '_' || (first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z'))) {
+      return false;
+    }
+    for (const char c : part) {
+      if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9'))) {
+        return false;
+      }
+    }
+    for (const auto r : kReserved) {
+      if (part == r) return false;
+    }
+    if (end == std::string_view::npos) return true;
+    start = end + 2;
+  }
+}
+
+bool is_action_type(std::string_view type) {
+  constexpr std::string_view kAction = "Action";
+  constexpr std::string_view kSuffix = "::Action";
+  return type == kAction ||
+         (type.size() > kSuffix.size() && type.substr(type.size() - kSuffix.size()) == kSuffix);
 }
 
 const Value* find_field(const Value::Node& record, std::string_view key) {
@@ -303,16 +337,16 @@ Result<Value> from_plain(const nlohmann::json& json, int depth_left) {
   return fail("JSON null or binary value cannot become a Cedar value");
 }
 
-Result<EntityUid> uid_from_type_and_id(const nlohmann::json& json) {
-  if (!json.is_object()) return fail("expected an entity reference {\"type\": ..., \"id\": ...}");
+// The body of an `__entity` escape; nullopt if it does not have the escape's shape (Cedar then
+// reads the whole object as a plain record).
+std::optional<EntityUid> uid_shape(const nlohmann::json& json) {
+  if (!json.is_object() || json.size() != 2) return std::nullopt;
   const auto type = json.find("type");
   const auto id = json.find("id");
-  if (type == json.end() || id == json.end() || !type->is_string() || !id->is_string() ||
-      json.size() != 2) {
-    return fail("expected an entity reference {\"type\": ..., \"id\": ...}");
+  if (type == json.end() || id == json.end() || !type->is_string() || !id->is_string()) {
+    return std::nullopt;
   }
-  EntityUid uid{type->get<std::string>(), id->get<std::string>()};
-  return uid;
+  return EntityUid{type->get<std::string>(), id->get<std::string>()};
 }
 
 Result<Value> from_cedar(const nlohmann::json& json, int depth_left) {
@@ -345,11 +379,14 @@ Result<Value> from_cedar(const nlohmann::json& json, int depth_left) {
     }
     case nlohmann::json::value_t::object: {
       if (json.size() == 1 && json.contains("__entity")) {
-        auto uid = uid_from_type_and_id(json["__entity"]);
-        if (!uid) return fail("in __entity escape: " + uid.error().message);
-        return Value::entity(std::move(*uid));
-      }
-      if (json.size() == 1 && json.contains("__extn")) {
+        if (auto uid = uid_shape(json["__entity"])) {
+          if (!is_valid_entity_type(uid->type)) {
+            return fail("in __entity escape: `" + uid->type + "` is not a valid entity type name");
+          }
+          return Value::entity(std::move(*uid));
+        }
+        // Not an escape after all: a record with an "__entity" attribute, as in Cedar.
+      } else if (json.size() == 1 && json.contains("__extn")) {
         const auto& extn = json["__extn"];
         if (!extn.is_object() || !extn.contains("fn") || !extn["fn"].is_string()) {
           return fail("in __extn escape: expected {\"fn\": ..., \"arg\": ...}");

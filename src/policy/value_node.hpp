@@ -53,6 +53,11 @@ const Value* find_field(const Value::Node& record, std::string_view key);
 int compare_nodes(const Value::Node& a, const Value::Node& b);
 int compare_values(const Value& a, const Value& b);
 
+// True if `type` is a Cedar name: Ident ('::' Ident)*, no reserved word as a component.
+bool is_valid_entity_type(std::string_view type);
+// True for `Action` and `<Namespace>::Action`.
+bool is_action_type(std::string_view type);
+
 // Cedar's type name of a value, for error messages ("Long", "Set", "ipaddr", ...).
 const char* type_name(const Value::Node& node);
 

@@ -1,6 +1,6 @@
-// Fuzz target: "<policies>\n----\n<request JSON>" decided against a fixed entity graph (with a
-// parent cycle), in pure Cedar mode and in gateway mode. Must never crash or hang; a decision
-// must be consistent (allow ⇒ reasons non-empty, errors sorted).
+// Fuzz target: "<policies>\n----\n<request JSON>" decided against a fixed entity graph, in pure
+// Cedar mode and in gateway mode. Must never crash or hang; a decision must be consistent
+// (allow ⇒ reasons non-empty, errors sorted).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -16,9 +16,9 @@ const char* kEntities = R"([
   {"uid": {"type": "User", "id": "alice"}, "attrs": {"age": 30, "tags": ["a", "b"],
      "addr": {"city": "Paris"}, "ip": {"__extn": {"fn": "ip", "arg": "10.0.0.1"}}},
    "parents": [{"type": "Group", "id": "g"}]},
-  {"uid": {"type": "Group", "id": "g"}, "parents": [{"type": "Group", "id": "h"}]},
-  {"uid": {"type": "Group", "id": "h"}, "parents": [{"type": "Group", "id": "g"}]},
-  {"uid": {"type": "Tool", "id": "t"}, "attrs": {"level": 2}, "tags": {"owner": "alice"}}
+  {"uid": {"type": "Group", "id": "g"}, "attrs": {}, "parents": [{"type": "Group", "id": "h"}]},
+  {"uid": {"type": "Group", "id": "h"}, "attrs": {}, "parents": []},
+  {"uid": {"type": "Tool", "id": "t"}, "attrs": {"level": 2}, "parents": [], "tags": {"owner": "alice"}}
 ])";
 
 }  // namespace

@@ -66,8 +66,8 @@ when { context.input.path like "/srv/*" };
 @id("no-secrets") forbid(principal, action, resource) when { resource has secret && resource.secret };
 )";
 
-const char* kEntities = R"([{"uid": {"type": "Agent", "id": "a"}, "parents": [{"type": "Team", "id": "eng"}]},
- {"uid": {"type": "Tool", "id": "vault"}, "attrs": {"secret": true}}])";
+const char* kEntities = R"([{"uid": {"type": "Agent", "id": "a"}, "attrs": {}, "parents": [{"type": "Team", "id": "eng"}]},
+ {"uid": {"type": "Tool", "id": "vault"}, "attrs": {"secret": true}, "parents": []}])";
 
 std::string request_line(const std::string& tool, const std::string& path) {
   return R"({"principal":{"type":"Agent","id":"a"},"action":{"type":"Action","id":"tools/call"},"resource":{"type":"Tool","id":")" +
@@ -89,7 +89,7 @@ TEST_CASE("validate prints every problem as file:line:column and exits 1", "[cli
   const auto p = dir.write("bad.cedar",
                            "permit(principal, action, resource) when { 1 + };\n"
                            "permit(principal, action, resource) when { \"\\q\" };\n");
-  const auto e = dir.write("e.json", "[{\"uid\": 1}]");
+  const auto e = dir.write("e.json", "[{\"uid\": 1, \"attrs\": {}, \"parents\": []}]");
   const auto r = run(dir, "validate --policies " + p.string() + " --entities " + e.string());
   CHECK(r.exit_code == 1);
   CHECK(r.out == p.string() + ":1:48: expected an expression, found `}`\n" + p.string() +

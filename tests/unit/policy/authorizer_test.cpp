@@ -89,9 +89,9 @@ TEST_CASE("Scopes match ==, in, is and is-in through the entity graph", "[policy
          @id("in") permit(principal in Team::"eng", action in [Action::"write", Action::"readers"], resource);
          @id("is") permit(principal is Agent, action, resource is Doc in Folder::"f");
          @id("no") permit(principal is Team, action, resource);)",
-      R"([{"uid": {"type": "Agent", "id": "alice"}, "parents": [{"type": "Team", "id": "eng"}]},
-          {"uid": {"type": "Action", "id": "read"}, "parents": [{"type": "Action", "id": "readers"}]},
-          {"uid": {"type": "Doc", "id": "d"}, "parents": [{"type": "Folder", "id": "f"}]}])");
+      R"([{"uid": {"type": "Agent", "id": "alice"}, "attrs": {}, "parents": [{"type": "Team", "id": "eng"}]},
+          {"uid": {"type": "Action", "id": "read"}, "attrs": {}, "parents": [{"type": "Action", "id": "readers"}]},
+          {"uid": {"type": "Doc", "id": "d"}, "attrs": {}, "parents": [{"type": "Folder", "id": "f"}]}])");
   const auto r = Authorizer(w.policies, w.entities, {}).is_authorized(request(kAliceReads));
   CHECK(r.reasons == std::vector<std::string>{"eq", "in", "is"});
 }

@@ -17,7 +17,7 @@ TEST_CASE("Entities load with attributes, parents, tags and escapes", "[policy][
   auto e = load(R"([
     {"uid": {"type": "User", "id": "a"}, "attrs": {"boss": {"__entity": {"type": "User", "id": "b"}},
       "net": {"__extn": {"fn": "ip", "arg": "10.0.0.0/8"}}}, "parents": [{"type": "G", "id": "g"}]},
-    {"uid": {"__entity": {"type": "User", "id": "b"}}, "tags": {"t": 1}}
+    {"uid": {"__entity": {"type": "User", "id": "b"}}, "attrs": {}, "parents": [], "tags": {"t": 1}}
   ])", d);
   REQUIRE(d.empty());
   REQUIRE(e);
@@ -34,17 +34,43 @@ TEST_CASE("Entities load with attributes, parents, tags and escapes", "[policy][
   CHECK(a->ancestors == std::vector<std::uint32_t>{static_cast<std::uint32_t>(g)});
 }
 
-TEST_CASE("Ancestors are transitive and terminate on cycles", "[policy][entities]") {
+TEST_CASE("Ancestors are transitive", "[policy][entities]") {
   Diagnostics d;
   auto e = load(R"([
-    {"uid": {"type": "G", "id": "a"}, "parents": [{"type": "G", "id": "b"}]},
-    {"uid": {"type": "G", "id": "b"}, "parents": [{"type": "G", "id": "c"}]},
-    {"uid": {"type": "G", "id": "c"}, "parents": [{"type": "G", "id": "a"}]}
+    {"uid": {"type": "G", "id": "a"}, "attrs": {}, "parents": [{"type": "G", "id": "b"}]},
+    {"uid": {"type": "G", "id": "b"}, "attrs": {}, "parents": [{"type": "G", "id": "c"}]},
+    {"uid": {"type": "G", "id": "c"}, "attrs": {}, "parents": [{"type": "G", "id": "d"}]}
   ])", d);
   REQUIRE(e);
   const auto* a = e->impl().find(EntityUid{"G", "a"});
   REQUIRE(a != nullptr);
-  CHECK(a->ancestors.size() == 2);  // b and c; a itself is not listed
+  CHECK(a->ancestors.size() == 3);  // b, c and d (undefined, named as a parent)
+}
+
+TEST_CASE("A parent cycle is refused at load, as Cedar refuses it", "[policy][entities]") {
+  Diagnostics d;
+  CHECK(load(R"([
+    {"uid": {"type": "G", "id": "a"}, "attrs": {}, "parents": [{"type": "G", "id": "b"}]},
+    {"uid": {"type": "G", "id": "b"}, "attrs": {}, "parents": [{"type": "G", "id": "a"}]},
+    {"uid": {"type": "G", "id": "c"}, "attrs": {}, "parents": [{"type": "G", "id": "a"}]}
+  ])", d) == nullptr);
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].to_string() == "e.json: entity G::\"a\": the parent hierarchy has a cycle through it");
+  CHECK(d[1].to_string() == "e.json: entity G::\"b\": the parent hierarchy has a cycle through it");
+  Diagnostics self;
+  CHECK(load(R"([{"uid": {"type": "G", "id": "s"}, "attrs": {}, "parents": [{"type": "G", "id": "s"}]}])",
+             self) == nullptr);
+  CHECK(self.size() == 1);
+}
+
+TEST_CASE("An invalid __entity escape is a plain record, as in Cedar", "[policy][entities]") {
+  Diagnostics d;
+  auto e = load(R"([{"uid": {"type": "U", "id": "a"}, "parents": [],
+                     "attrs": {"odd": {"__entity": {"type": "U"}}}}])", d);
+  REQUIRE(e);
+  const Value* odd = find_field(e->impl().find(EntityUid{"U", "a"})->attrs.node(), "odd");
+  REQUIRE(odd != nullptr);
+  CHECK(odd->node().kind == Kind::Record);
 }
 
 TEST_CASE("Entity load errors are all reported", "[policy][entities]") {
@@ -56,15 +82,21 @@ TEST_CASE("Entity load errors are all reported", "[policy][entities]") {
       {"[", "e.json:1:2: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal"},
       {"{}", "e.json:1:1: an entities file is a JSON array of {\"uid\", \"attrs\", \"parents\"} objects"},
       {R"([{"attrs": {}}])", "e.json: entity #0: missing \"uid\""},
-      {R"([{"uid": {"type": "U"}}])", "e.json: entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": \"...\"}"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "color": 1}])", "e.json: entity #0: unknown field \"color\""},
-      {R"([{"uid": {"type": "U", "id": "a"}}, {"uid": {"type": "U", "id": "a"}}])", "e.json: entity U::\"a\": defined more than once"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 1.5}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": number 1.5 is not an integer (Cedar has no floats)"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": null}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": null is not a Cedar value"},
+      {R"([{"uid": {"type": "U"}, "attrs": {}, "parents": []}])", "e.json: entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": \"...\"}"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": [], "color": 1}])", "e.json: entity #0: unknown field \"color\""},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}, {"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}])", "e.json: entity U::\"a\": defined more than once"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": []}])", "e.json: entity #0: missing \"attrs\""},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}}])", "e.json: entity #0: missing \"parents\""},
+      {R"([{"uid": {"type": "User::", "id": "a"}, "attrs": {}, "parents": []}])", "e.json: entity #0: uid: `User::` is not a valid entity type name"},
+      {R"([{"uid": {"type": "if", "id": "a"}, "attrs": {}, "parents": []}])", "e.json: entity #0: uid: `if` is not a valid entity type name"},
+      {R"([{"uid": {"type": "Action", "id": "a"}, "attrs": {}, "parents": [{"type": "User", "id": "u"}]}])", "e.json: entity Action::\"a\": an action's parents must be actions, not User::\"u\""},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"e": {"__entity": {"type": "1x", "id": "b"}}}}])", "e.json: entity U::\"a\": attrs: in attribute \"e\": in __entity escape: `1x` is not a valid entity type name"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": 1.5}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": number 1.5 is not an integer (Cedar has no floats)"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": null}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": null is not a Cedar value"},
       {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 1, "x": 2}}])", "e.json: duplicate key \"x\" in a JSON object"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": {"__extn": {"fn": "ip", "arg": "nope"}}}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": in __extn escape: invalid IP address: nope"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": "G::\"g\""}])", "e.json: entity U::\"a\": \"parents\" must be an array"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"n": 9223372036854775808}}])", "e.json: entity U::\"a\": attrs: in attribute \"n\": integer 9223372036854775808 does not fit in a Cedar Long"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": {"__extn": {"fn": "ip", "arg": "nope"}}}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": in __extn escape: invalid IP address: nope"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": "G::\"g\""}])", "e.json: entity U::\"a\": \"parents\" must be an array"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"n": 9223372036854775808}}])", "e.json: entity U::\"a\": attrs: in attribute \"n\": integer 9223372036854775808 does not fit in a Cedar Long"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
@@ -76,7 +108,7 @@ TEST_CASE("Entity load errors are all reported", "[policy][entities]") {
 }
 
 TEST_CASE("Deeply nested entity JSON is refused, not a stack overflow", "[policy][entities]") {
-  std::string text = R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": )";
+  std::string text = R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": )";
   for (int i = 0; i < 100000; ++i) text += '[';
   for (int i = 0; i < 100000; ++i) text += ']';
   text += "}}]";
