@@ -240,7 +240,8 @@ void sleep_for(std::chrono::milliseconds duration, const std::stop_token& stop) 
 }  // namespace
 
 bool is_audit_log_file_name(std::string_view name) {
-  return name.size() > kPrefix.size() + kSuffix.size() && name.substr(0, kPrefix.size()) == kPrefix &&
+  return name.size() > kPrefix.size() + kSuffix.size() &&
+         name.substr(0, kPrefix.size()) == kPrefix &&
          name.substr(name.size() - kSuffix.size()) == kSuffix &&
          name.find('/') == std::string_view::npos;
 }
@@ -323,7 +324,8 @@ Result<LogRecord> read_last_audit_record(const std::filesystem::path& dir) {
         const auto prev_nl = last_nl == 0 ? std::string::npos : tail.rfind('\n', last_nl - 1);
         if (prev_nl != std::string::npos || start == 0) {
           const std::size_t begin = prev_nl == std::string::npos ? 0 : prev_nl + 1;
-          auto record = parse_audit_record_line(std::string_view(tail).substr(begin, last_nl - begin));
+          auto record =
+              parse_audit_record_line(std::string_view(tail).substr(begin, last_nl - begin));
           if (!record) {
             return fail(path.string() + ": last record: " + record.error().message);
           }
@@ -466,7 +468,8 @@ Result<bool> LogReader::read_current_file(std::vector<LogRecord>& out,
       buffer.erase(0, line_start);
       scan_from = buffer.size();
       line_start = 0;
-      const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, *size - read_at));
+      const auto chunk =
+          static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, *size - read_at));
       const std::size_t old_size = buffer.size();
       buffer.resize(old_size + chunk);
       const ssize_t n = pread_retry(fd_, buffer.data() + old_size, chunk, read_at);
@@ -498,8 +501,8 @@ Result<bool> LogReader::read_current_file(std::vector<LogRecord>& out,
       skipped_records_ += record->sequence - expected;
     }
     accept_any_next_sequence_ = false;
-    record->end = LogPosition{position_.file, position_.offset + (nl + 1 - line_start),
-                              record->sequence};
+    record->end =
+        LogPosition{position_.file, position_.offset + (nl + 1 - line_start), record->sequence};
     position_ = record->end;
     state.bytes += line.size();
     out.push_back(std::move(*record));
@@ -610,8 +613,8 @@ bool LogReader::wait_for_records(std::chrono::milliseconds timeout,
     if (stop.stop_requested() || now >= deadline) {
       return false;
     }
-    sleep_for(std::min(poll_interval, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          deadline - now)),
+    sleep_for(std::min(poll_interval,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)),
               stop);
   }
 }

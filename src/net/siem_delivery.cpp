@@ -48,9 +48,9 @@ Result<std::unique_ptr<detail::SiemTransport>> make_transport(const SiemSinkOpti
   }
   switch (options.type) {
     case SiemSinkType::Relp: {
-      detail::RelpTransportOptions relp{address->host,          address->port,
-                                        resolved_tls(options, *address), options.relp_window,
-                                        options.connect_timeout, options.io_timeout};
+      detail::RelpTransportOptions relp{
+          address->host,       address->port,           resolved_tls(options, *address),
+          options.relp_window, options.connect_timeout, options.io_timeout};
       auto transport = detail::RelpTransport::create(std::move(relp));
       if (!transport) {
         return tl::unexpected(transport.error());
@@ -100,8 +100,9 @@ Result<void> validate_siem_sink(const SiemSinkOptions& options) {
   }
   if (options.tls.enabled) {
     if (options.tls.ca.empty() && options.type == SiemSinkType::Relp) {
-      return fail(where + "tls.ca is required for RELP over TLS (librelp has no system trust "
-                          "store)");
+      return fail(where +
+                  "tls.ca is required for RELP over TLS (librelp has no system trust "
+                  "store)");
     }
     if (auto ca = readable_file(options.tls.ca, "tls.ca"); !options.tls.ca.empty() && !ca) {
       return fail(where + ca.error().message);
@@ -183,8 +184,8 @@ Result<std::unique_ptr<SiemDelivery>> SiemDelivery::start(SiemDeliveryOptions op
 }
 
 std::string default_siem_sink_name(SiemSinkType type, std::string_view host, std::uint16_t port) {
-  std::string name = std::string(to_string(type)) + "-" + std::string(host) + "-" +
-                     std::to_string(port);
+  std::string name =
+      std::string(to_string(type)) + "-" + std::string(host) + "-" + std::to_string(port);
   for (char& c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == '-';

@@ -63,7 +63,7 @@ class RelpTransport final : public SiemTransport {
   relpClt_s* client_ = nullptr;
   std::uint64_t sent_ = 0;
   std::uint64_t confirmed_ = 0;
-  std::uint64_t errors_ = 0;     // errors librelp reported through its callbacks
+  std::uint64_t errors_ = 0;  // errors librelp reported through its callbacks
   std::string last_error_;
 };
 

@@ -46,7 +46,8 @@ bool is_ip_literal(const std::string& host) {
 // Waits for `events` on fd until `deadline`. false on timeout or poll error.
 bool wait_fd(int fd, short events, Clock::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       return false;
     }
@@ -95,8 +96,8 @@ Result<void> SyslogTransport::connect_tcp() {
   std::string last_error = "no address";
   const auto deadline = Clock::now() + options_.connect_timeout;
   for (const addrinfo* ai = addresses.get(); ai != nullptr; ai = ai->ai_next) {
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                            ai->ai_protocol);
+    const int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
       last_error = "socket: " + errno_text(errno);
       continue;
@@ -133,9 +134,9 @@ Result<void> SyslogTransport::handshake() {
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
   const auto& tls = options_.tls;
-  const bool trusted = tls.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx_) == 1
-                                      : SSL_CTX_load_verify_locations(ctx_, tls.ca.c_str(),
-                                                                      nullptr) == 1;
+  const bool trusted = tls.ca.empty()
+                           ? SSL_CTX_set_default_verify_paths(ctx_) == 1
+                           : SSL_CTX_load_verify_locations(ctx_, tls.ca.c_str(), nullptr) == 1;
   if (!trusted) {
     return fail_and_disconnect("TLS: CA " +
                                (tls.ca.empty() ? std::string("(system store)") : tls.ca.string()) +
@@ -175,8 +176,8 @@ Result<void> SyslogTransport::handshake() {
     }
     std::string why;
     if (const long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK) {
-      why = std::string("certificate verification failed: ") +
-            X509_verify_cert_error_string(verify);
+      why =
+          std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
     } else {
       why = openssl_errors();
     }
@@ -221,7 +222,8 @@ Result<void> SyslogTransport::write_all(std::string_view data) {
         }
         continue;
       }
-      return fail("TLS write: " + (err == SSL_ERROR_SYSCALL ? errno_text(errno) : openssl_errors()));
+      return fail("TLS write: " +
+                  (err == SSL_ERROR_SYSCALL ? errno_text(errno) : openssl_errors()));
     }
     const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {

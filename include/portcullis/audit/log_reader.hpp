@@ -44,8 +44,8 @@ struct LogRecord {
 };
 
 struct LogReaderLimits {
-  std::size_t max_records = 512;             // records per read()
-  std::size_t max_bytes = 4u * 1024 * 1024;  // record bytes per read() (at least one record)
+  std::size_t max_records = 512;                   // records per read()
+  std::size_t max_bytes = 4u * 1024 * 1024;        // record bytes per read() (at least one record)
   std::size_t max_line_bytes = 16u * 1024 * 1024;  // longer "lines" are reported as corrupt
 };
 
@@ -53,7 +53,8 @@ struct LogReaderLimits {
 [[nodiscard]] bool is_audit_log_file_name(std::string_view name);
 
 // The log files in `dir`, sorted (= chronological). A missing directory is an empty log.
-[[nodiscard]] Result<std::vector<std::string>> list_audit_log_files(const std::filesystem::path& dir);
+[[nodiscard]] Result<std::vector<std::string>> list_audit_log_files(
+    const std::filesystem::path& dir);
 
 // Extracts metadata.sequence (> 0), metadata.uid (non-empty string) and time from one line.
 [[nodiscard]] Result<LogRecord> parse_audit_record_line(std::string_view line);
@@ -120,8 +121,8 @@ class LogReader {
 
   std::filesystem::path dir_;
   LogPosition position_;
-  int fd_ = -1;             // open descriptor of position_.file, or -1
-  std::string open_name_;   // the file fd_ refers to
+  int fd_ = -1;                            // open descriptor of position_.file, or -1
+  std::string open_name_;                  // the file fd_ refers to
   bool accept_any_next_sequence_ = false;  // after a removed file: no continuity check once
   std::uint64_t skipped_records_ = 0;
   std::uint64_t abandoned_tail_bytes_ = 0;

@@ -36,20 +36,20 @@ enum class SiemSinkType {
 [[nodiscard]] std::string_view to_string(SiemSinkType type);
 
 struct SiemTlsOptions {
-  bool enabled = true;          // false = plain TCP (tests, or a receiver on the same host)
-  std::filesystem::path ca;     // CA bundle (PEM) that must have issued the receiver's
-                                // certificate; "" = the system trust store (syslog only: RELP
-                                // requires a file)
-  std::filesystem::path cert;   // our client certificate chain (PEM), presented to the receiver
-  std::filesystem::path key;    // its private key (PEM)
-  std::string server_name;      // name the receiver's certificate must carry (SAN DNS/IP, or CN
-                                // for RELP); "" = the host part of `address`
+  bool enabled = true;         // false = plain TCP (tests, or a receiver on the same host)
+  std::filesystem::path ca;    // CA bundle (PEM) that must have issued the receiver's
+                               // certificate; "" = the system trust store (syslog only: RELP
+                               // requires a file)
+  std::filesystem::path cert;  // our client certificate chain (PEM), presented to the receiver
+  std::filesystem::path key;   // its private key (PEM)
+  std::string server_name;     // name the receiver's certificate must carry (SAN DNS/IP, or CN
+                               // for RELP); "" = the host part of `address`
 };
 
 struct SiemSinkOptions {
-  std::string name;             // unique; names the cursor file `<cursor_dir>/<name>.cursor`
+  std::string name;  // unique; names the cursor file `<cursor_dir>/<name>.cursor`
   SiemSinkType type = SiemSinkType::Relp;
-  std::string address;          // host:port ("[v6]:port" for IPv6 literals)
+  std::string address;  // host:port ("[v6]:port" for IPv6 literals)
   SiemTlsOptions tls;
 
   // syslog only: records re-sent before the cursor after every (re)connect, covering what may
@@ -59,7 +59,7 @@ struct SiemSinkOptions {
   // RELP only: frames in flight before waiting for acknowledgements (librelp's window, >= 2).
   int relp_window = 128;
 
-  std::size_t batch_records = 256;                 // records read from the log per batch
+  std::size_t batch_records = 256;  // records read from the log per batch
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds io_timeout{10000};     // a stalled receiver is dropped after this
                                                    // (RELP: whole seconds, at least 1)
@@ -78,10 +78,10 @@ struct SiemSinkOptions {
   std::chrono::seconds lag_alarm_age{60};
 
   // RFC 5424 header fields.
-  int facility = 13;            // 13 = log audit
-  int severity = 6;             // 6 = informational
+  int facility = 13;  // 13 = log audit
+  int severity = 6;   // 6 = informational
   std::string app_name = "portcullis";
-  std::string hostname;         // "" = this host's name
+  std::string hostname;  // "" = this host's name
 };
 
 struct SiemDeliveryOptions {
@@ -93,7 +93,7 @@ struct SiemDeliveryOptions {
 // How far behind a sink is. `seconds` is the age of the oldest record not yet delivered (0 when
 // caught up), measured against the record's own `time`.
 struct SiemLag {
-  std::uint64_t records = 0;             // latest_sequence - delivered_sequence
+  std::uint64_t records = 0;  // latest_sequence - delivered_sequence
   double seconds = 0;
   std::uint64_t delivered_sequence = 0;  // last record known delivered (RELP: acknowledged)
   std::uint64_t latest_sequence = 0;     // last complete record in the log
@@ -101,15 +101,15 @@ struct SiemLag {
 };
 
 struct SiemSinkStats {
-  std::uint64_t sent = 0;            // messages written to a connection (including re-sends)
-  std::uint64_t resent = 0;          // of which re-sent (syslog window, RELP after a failure)
-  std::uint64_t delivered = 0;       // records newly confirmed (the cursor moved over them)
-  std::uint64_t connects = 0;        // successful connections
-  std::uint64_t failures = 0;        // failed connects, sends, flushes, log reads, cursor writes
-  std::uint64_t alarms = 0;          // times the lag alarm was raised
-  std::uint64_t skipped_records = 0; // records removed from disk before they were delivered
+  std::uint64_t sent = 0;             // messages written to a connection (including re-sends)
+  std::uint64_t resent = 0;           // of which re-sent (syslog window, RELP after a failure)
+  std::uint64_t delivered = 0;        // records newly confirmed (the cursor moved over them)
+  std::uint64_t connects = 0;         // successful connections
+  std::uint64_t failures = 0;         // failed connects, sends, flushes, log reads, cursor writes
+  std::uint64_t alarms = 0;           // times the lag alarm was raised
+  std::uint64_t skipped_records = 0;  // records removed from disk before they were delivered
   bool connected = false;
-  std::string last_error;            // "" when the last attempt succeeded
+  std::string last_error;  // "" when the last attempt succeeded
 };
 
 struct SiemSinkStatus {

@@ -4,8 +4,8 @@
 // a restarted delivery; the lag alarm rises when the receiver is gone.
 #include <sys/resource.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <map>
 #include <set>
@@ -159,14 +159,14 @@ TEST_CASE("RELP over TLS delivers every record exactly as written across a kill 
   }
   files.complete_torn();
   files.append(10);
-  REQUIRE(fx::wait_until([&] { return sink.lag().delivered_sequence == files.last_sequence(); },
-                         30s));
+  REQUIRE(
+      fx::wait_until([&] { return sink.lag().delivered_sequence == files.last_sequence(); }, 30s));
   delivery->stop();
 
   const auto duplicates = check_received_exactly(files, rsyslog.received());
   const auto stats = sink.stats();
-  INFO("duplicates " << duplicates << ", resent " << stats.resent << ", connects "
-                     << stats.connects << ", failures " << stats.failures);
+  INFO("duplicates " << duplicates << ", resent " << stats.resent << ", connects " << stats.connects
+                     << ", failures " << stats.failures);
   CHECK(stats.failures >= 1);  // the kill was noticed
   CHECK(duplicates <= stats.resent);
   CHECK(sink.lag().records == 0);
@@ -201,8 +201,7 @@ TEST_CASE("Syslog over TLS delivers every record at least once across a clean rs
   writer.finish();
   REQUIRE(fx::wait_until(
       [&] {
-        return sink.lag().delivered_sequence == files.last_sequence() &&
-               sink.stats().connects >= 2;
+        return sink.lag().delivered_sequence == files.last_sequence() && sink.stats().connects >= 2;
       },
       30s));
   // Give the receiver a moment to write what it read.
@@ -256,8 +255,8 @@ TEST_CASE("A receiver whose certificate fails verification is never sent a recor
   fx::AuditFiles files(tmp.path() / "log");
   files.append(20);
   const auto type = GENERATE(SiemSinkType::Relp, SiemSinkType::Syslog);
-  const auto input = type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls
-                                                : fx::RsyslogInput::SyslogTls;
+  const auto input =
+      type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls : fx::RsyslogInput::SyslogTls;
   fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs, input, fx::free_port());
   rsyslog.start();
   auto options = sink_options(type, certs, rsyslog.port());
@@ -273,8 +272,7 @@ TEST_CASE("A receiver whose certificate fails verification is never sent a recor
   CHECK_FALSE(sink.stats().last_error.empty());
 }
 
-TEST_CASE("The lag alarm rises while the receiver is unreachable",
-          "[siem][lag][integration]") {
+TEST_CASE("The lag alarm rises while the receiver is unreachable", "[siem][lag][integration]") {
   fx::TempDir tmp;
   const auto certs = fx::make_certificates(tmp.path());
   fx::AuditFiles files(tmp.path() / "log");
@@ -309,10 +307,10 @@ TEST_CASE("Delivery throughput to rsyslog over TLS on loopback", "[.][siem][perf
   const auto certs = fx::make_certificates(tmp.path());
   fx::AuditFiles files(tmp.path() / "log", 1500);
   files.append(kRecords);
-  fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs,
-                      type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls
-                                                 : fx::RsyslogInput::SyslogTls,
-                      fx::free_port());
+  fx::Rsyslog rsyslog(
+      tmp.path() / "rsyslog", certs,
+      type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls : fx::RsyslogInput::SyslogTls,
+      fx::free_port());
   rsyslog.start();
   auto options = sink_options(type, certs, rsyslog.port());
   options.batch_records = 256;
@@ -328,10 +326,10 @@ TEST_CASE("Delivery throughput to rsyslog over TLS on loopback", "[.][siem][perf
   REQUIRE(fx::wait_until([&] { return rsyslog.received().size() >= kRecords; }, 60s));
   const double seconds = std::chrono::duration<double>(delivered - start).count();
   WARN(std::string(portcullis::net::to_string(type))
-       << ": " << kRecords << " records of 1500 bytes confirmed in " << seconds << " s = "
-       << static_cast<long>(kRecords / seconds) << " records/s ("
-       << kRecords * 1500 / seconds / 1e6 << " MB/s); sender CPU " << cpu << " s = "
-       << static_cast<long>(kRecords / cpu) << " records per CPU-second");
+       << ": " << kRecords << " records of 1500 bytes confirmed in " << seconds
+       << " s = " << static_cast<long>(kRecords / seconds) << " records/s ("
+       << kRecords * 1500 / seconds / 1e6 << " MB/s); sender CPU " << cpu
+       << " s = " << static_cast<long>(kRecords / cpu) << " records per CPU-second");
   delivery->stop();
 }
 

@@ -52,7 +52,8 @@ bool port_accepts(std::uint16_t port) {
 }  // namespace
 
 TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "portcullis-siem-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "portcullis-siem-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("mkdtemp failed");
   }
@@ -66,8 +67,8 @@ TempDir::~TempDir() {
 
 Certificates make_certificates(const std::filesystem::path& dir) {
   const auto d = dir.string();
-  Certificates c{dir / "ca.pem",         dir / "server.pem", dir / "server.key",
-                 dir / "client.pem",     dir / "client.key", dir / "rogue-ca.pem"};
+  Certificates c{dir / "ca.pem",     dir / "server.pem", dir / "server.key",
+                 dir / "client.pem", dir / "client.key", dir / "rogue-ca.pem"};
   const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ";
   run("openssl req -x509" + key + "-keyout " + d + "/ca.key -out " + d +
       "/ca.pem -days 2 -subj /CN=siem-test-ca");
@@ -77,8 +78,8 @@ Certificates make_certificates(const std::filesystem::path& dir) {
     const char* name;
     const char* san;
   };
-  for (const Leaf leaf : {Leaf{"server", "DNS:localhost,IP:127.0.0.1"},
-                          Leaf{"client", "DNS:portcullis-client"}}) {
+  for (const Leaf leaf :
+       {Leaf{"server", "DNS:localhost,IP:127.0.0.1"}, Leaf{"client", "DNS:portcullis-client"}}) {
     const std::string base = d + "/" + leaf.name;
     write_text(base + ".ext", std::string("subjectAltName=") + leaf.san +
                                   "\nbasicConstraints=CA:FALSE\n"
@@ -128,10 +129,11 @@ std::string AuditFiles::uid_of(std::uint64_t sequence) {
 
 std::string AuditFiles::make_line(std::uint64_t sequence) const {
   // Characters a transport could mangle: quotes, backslashes, ']' and non-ASCII UTF-8.
-  std::string line = R"({"class_uid":6003,"metadata":{"log_name":"portcullis","sequence":)" +
-                     std::to_string(sequence) + R"(,"uid":")" + uid_of(sequence) +
-                     R"("},"time":)" + std::to_string(now_ms()) +
-                     R"(,"unmapped":{"note":"quote \" backslash \\ bracket ] caf\u00e9 café","pad":")";
+  std::string line =
+      R"({"class_uid":6003,"metadata":{"log_name":"portcullis","sequence":)" +
+      std::to_string(sequence) + R"(,"uid":")" + uid_of(sequence) + R"("},"time":)" +
+      std::to_string(now_ms()) +
+      R"(,"unmapped":{"note":"quote \" backslash \\ bracket ] caf\u00e9 café","pad":")";
   while (line.size() + 3 < record_bytes_) {
     line += static_cast<char>('a' + (line.size() + sequence) % 26);
   }

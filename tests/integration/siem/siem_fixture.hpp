@@ -50,7 +50,9 @@ class AuditFiles {
   // Completes the torn record started by append_torn().
   void complete_torn();
   // The line of record `sequence` (1-based), as written.
-  [[nodiscard]] const std::string& line(std::uint64_t sequence) const { return lines_.at(sequence - 1); }
+  [[nodiscard]] const std::string& line(std::uint64_t sequence) const {
+    return lines_.at(sequence - 1);
+  }
   [[nodiscard]] std::uint64_t last_sequence() const { return lines_.size() - (torn_ ? 1 : 0); }
   [[nodiscard]] const std::filesystem::path& current_file() const { return current_; }
   [[nodiscard]] static std::string uid_of(std::uint64_t sequence);

@@ -38,8 +38,8 @@ TEST_CASE("A stored cursor is read back by the next open", "[siem][cursor]") {
 
 TEST_CASE("The cursor format round-trips and rejects malformed content", "[siem][cursor]") {
   const LogPosition position{"audit-20261127-010000.jsonl", 10, 2};
-  auto parsed = portcullis::audit::parse_delivery_cursor(
-      portcullis::audit::format_delivery_cursor(position));
+  auto parsed =
+      portcullis::audit::parse_delivery_cursor(portcullis::audit::format_delivery_cursor(position));
   REQUIRE(parsed);
   CHECK(*parsed == position);
   struct Case {
@@ -72,8 +72,8 @@ TEST_CASE("A corrupt cursor file is an error that names the file", "[siem][curso
 
 TEST_CASE("Sink names that cannot be file names are refused", "[siem][cursor]") {
   TempDir dir;
-  const auto name = GENERATE(as<std::string>{}, "", ".hidden", "a/b", "with space",
-                             std::string(65, 'x'));
+  const auto name =
+      GENERATE(as<std::string>{}, "", ".hidden", "a/b", "with space", std::string(65, 'x'));
   CHECK_FALSE(DeliveryCursor::open(dir.path(), name));
   CHECK(portcullis::audit::is_valid_sink_name("relp-1.main_x"));
 }
@@ -97,8 +97,8 @@ TEST_CASE("A cursor that cannot be written fails and keeps the old position", "[
   TempDir dir;
   auto cursor = DeliveryCursor::open(dir.path(), "relp");
   REQUIRE(cursor);
-  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_exec);
+  std::filesystem::permissions(
+      dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   auto stored = cursor->store(LogPosition{"audit-20261127-010000.jsonl", 1, 1});
   REQUIRE_FALSE(stored);
   CHECK(cursor->position() == LogPosition{});

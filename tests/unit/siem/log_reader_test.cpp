@@ -168,8 +168,9 @@ TEST_CASE("A complete line that is not a record is an error naming the file and 
   LogReader reader(dir.path(), LogPosition{kFirst, record_line(1).size() + 1, 1});
   auto error = reader.read();
   REQUIRE_FALSE(error);
-  CHECK_THAT(error.error().message, Catch::Contains(kFirst) && Catch::Contains("byte " +
-                                        std::to_string(record_line(1).size() + 1)));
+  CHECK_THAT(error.error().message,
+             Catch::Contains(kFirst) &&
+                 Catch::Contains("byte " + std::to_string(record_line(1).size() + 1)));
 }
 
 TEST_CASE("A line longer than the limit is an error", "[siem][log_reader]") {

@@ -137,6 +137,5 @@ TEST_CASE("Configured audit sinks become delivery options", "[siem][options]") {
   CHECK(options.sinks[0].tls.server_name == "siem");
   CHECK(options.sinks[1].address == "[::1]:514");
   CHECK_FALSE(options.sinks[1].tls.enabled);
-  CHECK(portcullis::net::siem_delivery_options(audit, "/run/cursors").cursor_dir ==
-        "/run/cursors");
+  CHECK(portcullis::net::siem_delivery_options(audit, "/run/cursors").cursor_dir == "/run/cursors");
 }

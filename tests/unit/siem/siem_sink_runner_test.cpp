@@ -29,11 +29,11 @@ constexpr const char* kFile = "audit-20261127-010000.jsonl";
 struct FakeState {
   std::mutex mutex;
   bool acknowledges = true;
-  std::uint64_t window = 3;            // acknowledging transport: unconfirmed frames in flight
+  std::uint64_t window = 3;  // acknowledging transport: unconfirmed frames in flight
   int connect_failures_left = 0;
   std::map<std::uint64_t, bool> fail_send_number;  // 1-based count of send() calls to fail
   std::uint64_t send_calls = 0;
-  std::vector<std::uint64_t> sequences;  // sequence of every message accepted, in order
+  std::vector<std::uint64_t> sequences;    // sequence of every message accepted, in order
   std::vector<std::size_t> connect_marks;  // sequences.size() at each successful connect
   int connects = 0;
   int flushes = 0;
@@ -70,7 +70,8 @@ class FakeTransport final : public SiemTransport {
     }
     state_->sequences.push_back(sequence_in(message));
     ++sent_;
-    confirmed_ = !state_->acknowledges ? sent_ : (sent_ > state_->window ? sent_ - state_->window : 0);
+    confirmed_ =
+        !state_->acknowledges ? sent_ : (sent_ > state_->window ? sent_ - state_->window : 0);
     return {};
   }
   std::uint64_t confirmed() const override { return confirmed_; }
@@ -119,9 +120,9 @@ struct Harness {
   void start(const SiemSinkOptions& options) {
     auto cursor = DeliveryCursor::open(dir.path() / "cursors", options.name);
     REQUIRE(cursor);
-    runner = std::make_unique<SiemSinkRunner>(options, dir.path() / "log", std::move(*cursor),
-                                              std::make_unique<FakeTransport>(state),
-                                              SyslogHeader{});
+    runner =
+        std::make_unique<SiemSinkRunner>(options, dir.path() / "log", std::move(*cursor),
+                                         std::make_unique<FakeTransport>(state), SyslogHeader{});
     runner->start();
   }
   std::filesystem::path log() const { return dir.path() / "log"; }
@@ -278,9 +279,8 @@ TEST_CASE("A corrupt log stalls delivery at the bad record and reports it", "[si
   append_records(h.log(), kFile, 5, 6);  // record 4 is missing
   h.start(fast_options());
   REQUIRE(h.wait_delivered(3));
-  REQUIRE(wait_for([&] {
-    return h.runner->stats().failures >= 1 && h.runner->lag().latest_sequence == 6;
-  }));
+  REQUIRE(wait_for(
+      [&] { return h.runner->stats().failures >= 1 && h.runner->lag().latest_sequence == 6; }));
   const auto stats = h.runner->stats();
   CHECK(stats.failures >= 1);
   CHECK_THAT(stats.last_error, Catch::Contains("sequence 5 where 4 was expected"));
