@@ -64,6 +64,13 @@ PORTCULLIS_FAKE_APPEND(audit::AdminEvent, admin_)
 
 void FakeAuditLog::close() { closed_.store(true); }
 
+audit::AuditLogStats FakeAuditLog::stats() const {
+  const std::lock_guard lock(mutex_);
+  audit::AuditLogStats out;
+  out.appended = sequence_;
+  return out;
+}
+
 std::vector<audit::DecisionEvent> FakeAuditLog::decisions() const {
   const std::lock_guard lock(mutex_);
   return decisions_;

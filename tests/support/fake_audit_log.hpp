@@ -25,6 +25,10 @@ class FakeAuditLog : public audit::AuditLog {
   void append(audit::OutcomeEvent event, audit::AppendCompletion done) override;
   void append(audit::AdminEvent event, audit::AppendCompletion done) override;
   [[nodiscard]] bool healthy() const override { return !fail_.load(); }
+  [[nodiscard]] std::string last_error() const override {
+    return fail_.load() ? "fake audit log: append failed (disk full)" : "";
+  }
+  [[nodiscard]] audit::AuditLogStats stats() const override;
   void close() override;
 
   // From now on every append fails (true) or succeeds (false).

@@ -6,6 +6,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <cctype>
+#include <cstdio>
 #include <thread>
 
 namespace portcullis::test {
