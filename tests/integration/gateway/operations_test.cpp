@@ -75,7 +75,7 @@ TEST_CASE("a quarantined agent is denied everything until the operator lifts it"
 TEST_CASE("an agent cannot lift its own quarantine through the admin listener",
           "[gateway][quarantine][admin][bypass]") {
   GatewayFixture gw;
-  gw.gateway().quarantine().quarantine(kAgentA, "incident", kOperator, 0).value();
+  REQUIRE(gw.gateway().quarantine().quarantine(kAgentA, "incident", kOperator, 0));
   // The agent's certificate is not from the ops CA: no identity, or no connection at all.
   auto with_agent_cert = std::make_unique<TlsClient>(gw.admin_port(), gw.dir() / "gateway-ca.pem",
                                                      gw.agent_a_cert());
