@@ -37,7 +37,9 @@ export async function a2aClient(baseUrl, { fetch, dialect }) {
       cardResolver: new DefaultAgentCardResolver({ fetchImpl: fetch }),
       preferredTransports: ['JSONRPC'],
     });
-    const client = await new ClientFactory(options).createFromUrl(baseUrl);
+    // The full card URL: given a base URL, the SDK resolves the well-known path from the origin,
+    // dropping a path prefix such as the gateway route's /peer.
+    const client = await new ClientFactory(options).createFromUrl(`${baseUrl}/.well-known/agent-card.json`, '');
     return {
       dialect,
       send: (text) => client.sendMessage(sendRequest(text)),

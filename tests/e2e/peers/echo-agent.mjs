@@ -26,7 +26,7 @@ const card = {
     { url: endpoint, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' },
     { url: endpoint, protocolBinding: 'JSONRPC', protocolVersion: '0.3', tenant: '' },
   ],
-  provider: { organization: 'Portcullis tests', url: base },
+  provider: { organization: 'Portcullis tests', url: 'https://example.org' }, // the organisation, not an endpoint
   version: '1.0.0',
   capabilities: { streaming: true, pushNotifications: false, extensions: [] },
   securitySchemes: {},
