@@ -58,6 +58,7 @@ export function writeGatewayConfig(dir, { pkiDir, listenPort, publicUrl, adminPo
       if (s.tls) {
         lines.push('      tls:', `        ca: ${q(s.tls.ca)}`);
         if (s.tls.cert) lines.push(`        cert: ${q(s.tls.cert)}`, `        key: ${q(s.tls.key)}`);
+        if (s.tls.serverName) lines.push(`        server_name: ${q(s.tls.serverName)}`);
       }
     }
   }

@@ -78,7 +78,8 @@ export async function startTopology(name, { policies, entities, a2a = false, sie
   const rsyslog = siem && viaGateway ? await startRsyslog(path.join(work, 'rsyslog'), { pki, logDir }) : null;
   const sinks = rsyslog ? [{
     type: 'relp', address: rsyslog.address,
-    tls: { ca: `${pki}/ca.pem`, cert: `${pki}/siem-client.pem`, key: `${pki}/siem-client.key` },
+    // librelp's name check looks at DNS SANs only, not IP SANs: verify rsyslog as "localhost".
+    tls: { ca: `${pki}/ca.pem`, cert: `${pki}/siem-client.pem`, key: `${pki}/siem-client.key`, serverName: 'localhost' },
   }] : [];
   const topo = { name, work, pki, tools, echo, rsyslog, gateway: null, viaGateway };
 
