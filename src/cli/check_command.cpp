@@ -11,7 +11,9 @@
 
 #include "cli/commands.hpp"
 #include "policy/json_text.hpp"
+#include "portcullis/config/config.hpp"
 #include "portcullis/policy/api.hpp"
+#include "portcullis/protocol/config_check.hpp"
 
 namespace portcullis::cli {
 namespace {
@@ -139,6 +141,7 @@ int run_check(const policy::Authorizer& authorizer, std::istream& in, CheckInput
 
 void add_check_command(CLI::App& app, int& exit_code) {
   struct Options {
+    std::string config;
     std::string policies;
     std::string entities;
     std::string request;
@@ -146,9 +149,17 @@ void add_check_command(CLI::App& app, int& exit_code) {
   };
   auto options = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("check", "Decide Cedar JSON requests offline");
-  cmd->add_option("--policies", options->policies, "A .cedar file or a directory of them")
-      ->required();
-  cmd->add_option("--entities", options->entities, "Entities in Cedar's JSON entity format");
+  auto* config = cmd->add_option(
+      "--config", options->config,
+      "The gateway's config file: decide exactly as `serve` would (implied entities, action "
+      "groups, policy_errors)");
+  auto* policies_opt = cmd->add_option("--policies", options->policies,
+                                       "A .cedar file or a directory of them (pure Cedar)");
+  auto* entities_opt =
+      cmd->add_option("--entities", options->entities, "Entities in Cedar's JSON entity format");
+  config->excludes(policies_opt)->excludes(entities_opt);
+  policies_opt->excludes(config);
+  entities_opt->excludes(config)->needs(policies_opt);
   auto* request = cmd->add_option("--request", options->request, "One JSON request (FILE or -)");
   auto* batch = cmd->add_option("--batch", options->batch, "One JSON request per line (FILE or -)");
   request->excludes(batch);
@@ -159,15 +170,35 @@ void add_check_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
+    if (options->config.empty() && options->policies.empty()) {
+      std::cerr << "portcullis check: give --config FILE or --policies PATH\n";
+      exit_code = 2;
+      return;
+    }
     Diagnostics diagnostics;
-    auto policies = policy::PolicySet::load(options->policies, diagnostics);
+    std::shared_ptr<const policy::PolicySet> policies;
     std::shared_ptr<const policy::Entities> entities = std::make_shared<const policy::Entities>();
-    if (!options->entities.empty()) {
-      std::string text;
-      if (!read_all(options->entities, text)) {
-        diagnostics.push_back(Diagnostic{options->entities, 0, 0, "cannot read the file"});
-      } else {
-        entities = policy::Entities::from_json_text(text, options->entities, diagnostics);
+    policy::AuthorizerOptions authorizer_options;  // pure Cedar unless --config
+    if (!options->config.empty()) {
+      // The gateway's own loading path, so the answer is the one `serve` gives.
+      auto loaded_config = config::load_config(options->config, diagnostics);
+      if (loaded_config) {
+        auto loaded = protocol::load_policies(**loaded_config, diagnostics);
+        if (loaded) {
+          policies = loaded->policies;
+          entities = loaded->entities;
+          authorizer_options = loaded->options;
+        }
+      }
+    } else {
+      policies = policy::PolicySet::load(options->policies, diagnostics);
+      if (!options->entities.empty()) {
+        std::string text;
+        if (!read_all(options->entities, text)) {
+          diagnostics.push_back(Diagnostic{options->entities, 0, 0, "cannot read the file"});
+        } else {
+          entities = policy::Entities::from_json_text(text, options->entities, diagnostics);
+        }
       }
     }
     if (!diagnostics.empty() || !policies || !entities) {
@@ -175,7 +206,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    const policy::Authorizer authorizer(policies, entities, policy::AuthorizerOptions{});
+    const policy::Authorizer authorizer(policies, entities, std::move(authorizer_options));
     const bool is_batch = !options->batch.empty();
     const std::string& path = is_batch ? options->batch : options->request;
     const CheckInput mode = is_batch ? CheckInput::Batch : CheckInput::Single;
