@@ -62,3 +62,29 @@ for n in "${size_list[@]}"; do
       ((cpu / ref.decisionsPerCpuSecond).toFixed(0) + 'x (' + (wall / ref.decisionsPerSecond).toFixed(0) + 'x)').padStart(16),
       '$same'].join('  '));"
 done
+
+# The engine in process over the same cases (bench_cedar_cases, built beside portcullis with
+# -DPORTCULLIS_BENCH=ON): converting each request from parsed JSON and deciding it, as
+# cedar-wasm's loop does per call; and deciding alone, requests already converted.
+cases="${CASES_BIN:-$(dirname "$bin")/bench/bench_cedar_cases}"
+if [ ! -x "$cases" ]; then
+  echo
+  echo "(no $cases: configure with -DPORTCULLIS_BENCH=ON and build bench_cedar_cases for the in-process columns)"
+  exit 0
+fi
+echo
+echo "== the engine in process, same cases, one core (decisions per CPU-second, p50 per decision)"
+printf '%8s  %14s  %26s  %8s  %26s  %8s\n' policies "cedar-wasm/s" "convert+decide/s (p50)" ratio "decide only/s (p50)" ratio
+for n in "${size_list[@]}"; do
+  dir="$work/$n"
+  out=$("${pin[@]}" "$cases" "$dir/policies.cedar" "$dir/entities.json" "$dir/requests.jsonl" "$seconds")
+  node -e "
+    const ref = require('$work/cedar.json').find(x => x.policies === $n);
+    const lines = \`$out\`.split('\\n');
+    const field = (line, k) => Number(line.match(new RegExp(k + '=([0-9.]+)'))[1]);
+    const conv = lines.find(l => l.startsWith('convert_and_decide'));
+    const only = lines.find(l => l.startsWith('decide_only'));
+    const cell = (l) => (field(l, 'decisions_per_cpu_second').toFixed(0) + ' (' + (field(l, 'p50_ns') / 1000).toFixed(2) + ' µs)').padStart(26);
+    const ratio = (l) => ((field(l, 'decisions_per_cpu_second') / ref.decisionsPerCpuSecond).toFixed(0) + 'x').padStart(8);
+    console.log([String($n).padStart(8), ref.decisionsPerCpuSecond.toFixed(0).padStart(14), cell(conv), ratio(conv), cell(only), ratio(only)].join('  '));"
+done
