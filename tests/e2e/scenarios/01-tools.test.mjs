@@ -20,13 +20,28 @@ describe(`scenario 1: tools through ${viaGateway ? 'Portcullis' : 'nothing (dire
   });
 
   it('lists only the tools the policy lets this agent call', async () => {
-    const names = (await agent.client.listTools()).tools.map((t) => t.name);
-    for (const allowed of ['echo', 'get-sum', 'trigger-long-running-operation']) assert.ok(names.includes(allowed), `${allowed} listed`);
+    const names = (await agent.client.listTools()).tools.map((t) => t.name).sort();
+    // What server-everything itself offers, asked directly (around the gateway, for the test only).
+    const upstream = await connectMcp(topo.tools.directUrl);
+    const offered = (await upstream.client.listTools()).tools.map((t) => t.name).sort();
+    await upstream.close();
+    assert.ok(offered.includes('get-env') && offered.includes('get-tiny-image'), `server-everything offers get-env and get-tiny-image: ${offered}`);
     if (viaGateway) {
-      assert.ok(!names.includes('get-env'), 'get-env is filtered out of tools/list');
-      assert.ok(!names.includes('get-tiny-image'), 'tools no policy permits are filtered out');
+      // policies/scenarios: alpha may call exactly these (get-env is forbidden to it; no policy
+      // permits the rest), so tools/list must offer exactly these and nothing else.
+      const mayCall = ['echo', 'get-sum', 'gzip-file-as-resource', 'trigger-long-running-operation'];
+      assert.deepEqual(names, offered.filter((n) => mayCall.includes(n)), 'tools/list is filtered to the tools alpha may call');
+      assert.deepEqual(names, mayCall, 'every tool alpha may call is still offered');
+      // The same call by beta, whom a permit lets call get-env: another agent, another list.
+      const beta = await connectMcp(topo.mcpUrl, { fetch: topo.fetchAs('beta') });
+      try {
+        const betaNames = (await beta.client.listTools()).tools.map((t) => t.name).sort();
+        assert.deepEqual(betaNames, [...mayCall, 'get-env'].sort(), 'beta is also offered get-env');
+      } finally {
+        await beta.close();
+      }
     } else {
-      assert.ok(names.includes('get-env'), 'directly, server-everything offers get-env');
+      assert.deepEqual(names, offered, 'directly, the agent is offered everything');
     }
   });
 
