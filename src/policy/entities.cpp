@@ -26,6 +26,47 @@ Result<EntityUid> parse_uid(const nlohmann::json& j) {
   return uid;
 }
 
+// Where the parts of an entities file start, for diagnostics. The text is scanned again (by
+// JsonTextMap) only when a problem needs a position, so a clean load pays nothing.
+class EntityPositions {
+ public:
+  explicit EntityPositions(std::string_view text) : map_(text) {}
+
+  [[nodiscard]] std::size_t root() const { return map_.root(); }
+  // Entity #i's object.
+  std::size_t entity(std::size_t i) {
+    if (!scanned_) {
+      entities_ = map_.elements(map_.root());
+      scanned_ = true;
+    }
+    return i < entities_.size() ? entities_[i] : map_.root();
+  }
+  // The name of entity #i's member `name` (an unknown field is reported there).
+  std::size_t key(std::size_t i, std::string_view name) {
+    JsonTextMap::Member member;
+    return map_.find_member(entity(i), name, member) ? member.key_offset : entity(i);
+  }
+  // The value of entity #i's member `name`; the entity when it has no such member.
+  std::size_t value(std::size_t i, std::string_view name) {
+    JsonTextMap::Member member;
+    return map_.find_member(entity(i), name, member) ? member.value_offset : entity(i);
+  }
+  // Element #j of entity #i's "parents" array.
+  std::size_t parent(std::size_t i, std::size_t j) {
+    const std::size_t parents = value(i, "parents");
+    const auto elements = map_.elements(parents);
+    return j < elements.size() ? elements[j] : parents;
+  }
+  void line_column(std::size_t offset, std::uint32_t& line, std::uint32_t& column) const {
+    map_.line_column(offset, line, column);
+  }
+
+ private:
+  JsonTextMap map_;
+  bool scanned_ = false;
+  std::vector<std::size_t> entities_;  // offset of each top-level element
+};
+
 }  // namespace
 
 void Entities::Impl::compute_ancestors() {
@@ -75,17 +116,21 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
                                                          const std::string& file,
                                                          Diagnostics& diagnostics) {
   const std::size_t before = diagnostics.size();
-  const auto problem = [&](std::uint32_t line, std::uint32_t column, std::string message) {
-    diagnostics.push_back(Diagnostic{file, line, column, std::move(message)});
-  };
   nlohmann::json json;
   JsonError error;
   if (!parse_json_text(text, kMaxEntityJsonDepth + 4, json, error)) {
-    problem(error.line, error.column, error.message);
+    diagnostics.push_back(Diagnostic{file, error.line, error.column, error.message});
     return nullptr;
   }
+  EntityPositions positions(text);
+  const auto problem = [&](std::size_t offset, std::string message) {
+    Diagnostic d{file, 0, 0, std::move(message)};
+    positions.line_column(offset, d.line, d.column);
+    diagnostics.push_back(std::move(d));
+  };
   if (!json.is_array()) {
-    problem(1, 1, "an entities file is a JSON array of {\"uid\", \"attrs\", \"parents\"} objects");
+    problem(positions.root(),
+            "an entities file is a JSON array of {\"uid\", \"attrs\", \"parents\"} objects");
     return nullptr;
   }
   auto entities = std::make_shared<Entities>();
@@ -101,47 +146,49 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
     }
     return it->second;
   };
+  // The array index each defined record came from (cycle errors point at the entity).
+  std::vector<std::size_t> defined_at;
   for (std::size_t i = 0; i < json.size(); ++i) {
     const auto& e = json[i];
     const std::string where = "entity #" + std::to_string(i) + ": ";
     if (!e.is_object()) {
-      problem(0, 0, where + "expected an object");
+      problem(positions.entity(i), where + "expected an object");
       continue;
     }
     bool ok = true;
     for (auto it = e.begin(); it != e.end(); ++it) {
       if (it.key() != "uid" && it.key() != "attrs" && it.key() != "parents" &&
           it.key() != "tags") {
-        problem(0, 0, where + "unknown field \"" + it.key() + "\"");
+        problem(positions.key(i, it.key()), where + "unknown field \"" + it.key() + "\"");
         ok = false;
       }
     }
     if (!e.contains("uid")) {
-      problem(0, 0, where + "missing \"uid\"");
+      problem(positions.entity(i), where + "missing \"uid\"");
       continue;
     }
     // Cedar's format has three required members; only "tags" may be left out.
     for (const char* required : {"attrs", "parents"}) {
       if (!e.contains(required)) {
-        problem(0, 0, where + "missing \"" + required + "\"");
+        problem(positions.entity(i), where + "missing \"" + required + "\"");
         ok = false;
       }
     }
     auto uid = parse_uid(e["uid"]);
     if (!uid) {
-      problem(0, 0, where + "uid: " + uid.error().message);
+      problem(positions.value(i, "uid"), where + "uid: " + uid.error().message);
       continue;
     }
     const std::string who = "entity " + uid->to_string() + ": ";
     Value attrs;
     if (e.contains("attrs")) {
       if (!e["attrs"].is_object()) {
-        problem(0, 0, who + "\"attrs\" must be an object");
+        problem(positions.value(i, "attrs"), who + "\"attrs\" must be an object");
         ok = false;
       } else {
         auto v = value_from_cedar_json(e["attrs"], kMaxEntityJsonDepth);
         if (!v) {
-          problem(0, 0, who + "attrs: " + v.error().message);
+          problem(positions.value(i, "attrs"), who + "attrs: " + v.error().message);
           ok = false;
         } else {
           attrs = std::move(*v);
@@ -151,16 +198,17 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
     Value tags;
     if (e.contains("tags")) {
       if (!e["tags"].is_object()) {
-        problem(0, 0, who + "\"tags\" must be an object");
+        problem(positions.value(i, "tags"), who + "\"tags\" must be an object");
         ok = false;
       } else {
         auto v = value_from_cedar_json(e["tags"], kMaxEntityJsonDepth);
         if (!v) {
-          problem(0, 0, who + "tags: " + v.error().message);
+          problem(positions.value(i, "tags"), who + "tags: " + v.error().message);
           ok = false;
         } else if (v->node().kind != Kind::Record) {
           // {"__entity": ...} or {"__extn": ...} as the whole tags object.
-          problem(0, 0, who + "\"tags\" must be a map from tag names to values");
+          problem(positions.value(i, "tags"),
+                  who + "\"tags\" must be a map from tag names to values");
           ok = false;
         } else {
           tags = std::move(*v);
@@ -170,18 +218,20 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
     std::vector<EntityUid> parents;
     if (e.contains("parents")) {
       if (!e["parents"].is_array()) {
-        problem(0, 0, who + "\"parents\" must be an array");
+        problem(positions.value(i, "parents"), who + "\"parents\" must be an array");
         ok = false;
       } else {
-        for (const auto& p : e["parents"]) {
-          auto puid = parse_uid(p);
+        const auto& parent_list = e["parents"];
+        for (std::size_t j = 0; j < parent_list.size(); ++j) {
+          auto puid = parse_uid(parent_list[j]);
           if (!puid) {
-            problem(0, 0, who + "parents: " + puid.error().message);
+            problem(positions.parent(i, j), who + "parents: " + puid.error().message);
             ok = false;
             continue;
           }
           if (is_action_type(uid->type) && !is_action_type(puid->type)) {
-            problem(0, 0, who + "an action's parents must be actions, not " + puid->to_string());
+            problem(positions.parent(i, j),
+                    who + "an action's parents must be actions, not " + puid->to_string());
             ok = false;
             continue;
           }
@@ -190,17 +240,20 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
       }
     }
     if (attrs.node().kind != Kind::Record) {
-      problem(0, 0, who + "\"attrs\" must be a map from attribute names to values");
+      problem(positions.value(i, "attrs"),
+              who + "\"attrs\" must be a map from attribute names to values");
       ok = false;
     }
     if (!ok) continue;
     const std::uint32_t idx = intern(*uid);
     EntityRecord& r = impl.records[idx];
     if (r.defined) {
-      problem(0, 0, who + "defined more than once");
+      problem(positions.entity(i), who + "defined more than once");
       continue;
     }
     r.defined = true;
+    if (defined_at.size() <= idx) defined_at.resize(idx + 1);
+    defined_at[idx] = i;
     r.attrs = std::move(attrs);
     r.tags = std::move(tags);
     for (const auto& p : parents) intern(p);
@@ -215,7 +268,9 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
     const bool on_cycle = std::binary_search(r.ancestors.begin(), r.ancestors.end(),
                                              static_cast<std::uint32_t>(i));
     if (on_cycle && ++cycles <= 10) {
-      problem(0, 0, "entity " + r.uid.to_string() + ": the parent hierarchy has a cycle through it");
+      // Only a defined entity has parents, so one on a cycle has its index in defined_at.
+      problem(positions.entity(defined_at[i]),
+              "entity " + r.uid.to_string() + ": the parent hierarchy has a cycle through it");
     }
   }
   if (cycles > 0) return nullptr;

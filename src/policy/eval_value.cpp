@@ -1,21 +1,6 @@
 #include "policy/eval_value.hpp"
 
 namespace portcullis::policy {
-namespace {
-
-template <typename T>
-int three_way(const T& a, const T& b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
-
-int compare_uid(const EntityUid& a, const EntityUid& b) {
-  const int t = a.type.compare(b.type);
-  if (t != 0) return t < 0 ? -1 : 1;
-  const int i = a.id.compare(b.id);
-  return i < 0 ? -1 : (i > 0 ? 1 : 0);
-}
-
-}  // namespace
 
 EV view(const Value& value) {
   const auto& n = value.node();
@@ -84,52 +69,18 @@ int compare_ev(const EV& a, const EV& b) {
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::Entity:
-      return a.uid == b.uid ? 0 : compare_uid(*a.uid, *b.uid);
+      return a.uid == b.uid ? 0 : compare_uids(*a.uid, *b.uid);
     case Kind::Set:
     case Kind::Record:
       return compare_nodes(a.node(), b.node());
     case Kind::Extension:
       if (a.ext != b.ext) return three_way(a.ext, b.ext);
-      if (a.ext == ExtKind::Ip) {
-        if (a.ip.v6 != b.ip.v6) return three_way(a.ip.v6, b.ip.v6);
-        if (a.ip.bytes != b.ip.bytes) return three_way(a.ip.bytes, b.ip.bytes);
-        return three_way(a.ip.prefix, b.ip.prefix);
-      }
+      if (a.ext == ExtKind::Ip) return compare_ips(a.ip, b.ip);
       return three_way(a.n, b.n);
   }
   return 0;
 }
 
-const char* ev_type_name(const EV& ev) {
-  if (ev.kind != Kind::Extension) {
-    switch (ev.kind) {
-      case Kind::Bool:
-        return "Bool";
-      case Kind::Long:
-        return "Long";
-      case Kind::String:
-        return "String";
-      case Kind::Entity:
-        return "Entity";
-      case Kind::Set:
-        return "Set";
-      case Kind::Record:
-        return "Record";
-      case Kind::Extension:
-        break;
-    }
-  }
-  switch (ev.ext) {
-    case ExtKind::Ip:
-      return "ipaddr";
-    case ExtKind::Decimal:
-      return "decimal";
-    case ExtKind::Datetime:
-      return "datetime";
-    case ExtKind::Duration:
-      return "duration";
-  }
-  return "?";
-}
+const char* ev_type_name(const EV& ev) { return type_name(ev.kind, ev.ext); }
 
 }  // namespace portcullis::policy

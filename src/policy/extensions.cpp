@@ -280,7 +280,9 @@ bool ip_is_in_range(const IpAddr& child, const IpAddr& range) {
 
 std::optional<std::int64_t> parse_decimal(std::string_view text, std::string& error) {
   const auto fail_parse = [&] {
-    error = "`" + std::string(text) + "` is not a well-formed decimal value";
+    // Built by appending to a constructed string: GCC 12 reports a false -Wrestrict inside
+    // libstdc++ for both "`" + std::string(text) and `error = "`"` at -O2 (GCC bug 105329).
+    error = std::string("`").append(text).append("` is not a well-formed decimal value");
     return std::nullopt;
   };
   const auto dot = text.find('.');

@@ -18,12 +18,20 @@ std::shared_ptr<Value::Node> make_node(Kind kind) {
   return node;
 }
 
-template <typename T>
-int three_way(const T& a, const T& b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
+}  // namespace
+
+int compare_uids(const EntityUid& a, const EntityUid& b) {
+  const int t = a.type.compare(b.type);
+  if (t != 0) return t < 0 ? -1 : 1;
+  const int i = a.id.compare(b.id);
+  return i < 0 ? -1 : (i > 0 ? 1 : 0);
 }
 
-}  // namespace
+int compare_ips(const IpAddr& a, const IpAddr& b) {
+  if (a.v6 != b.v6) return three_way(a.v6, b.v6);
+  if (a.bytes != b.bytes) return three_way(a.bytes, b.bytes);
+  return three_way(a.prefix, b.prefix);
+}
 
 int compare_nodes(const Value::Node& a, const Value::Node& b) {
   if (a.kind != b.kind) return three_way(a.kind, b.kind);
@@ -34,12 +42,8 @@ int compare_nodes(const Value::Node& a, const Value::Node& b) {
       return three_way(a.n, b.n);
     case Kind::String:
       return a.s.compare(b.s) < 0 ? -1 : (a.s == b.s ? 0 : 1);
-    case Kind::Entity: {
-      const int t = a.uid.type.compare(b.uid.type);
-      if (t != 0) return t < 0 ? -1 : 1;
-      const int i = a.uid.id.compare(b.uid.id);
-      return i < 0 ? -1 : (i > 0 ? 1 : 0);
-    }
+    case Kind::Entity:
+      return compare_uids(a.uid, b.uid);
     case Kind::Set: {
       const std::size_t n = std::min(a.elements.size(), b.elements.size());
       for (std::size_t i = 0; i < n; ++i) {
@@ -60,11 +64,7 @@ int compare_nodes(const Value::Node& a, const Value::Node& b) {
     }
     case Kind::Extension: {
       if (a.ext.kind != b.ext.kind) return three_way(a.ext.kind, b.ext.kind);
-      if (a.ext.kind == ExtKind::Ip) {
-        if (a.ext.ip.v6 != b.ext.ip.v6) return three_way(a.ext.ip.v6, b.ext.ip.v6);
-        if (a.ext.ip.bytes != b.ext.ip.bytes) return three_way(a.ext.ip.bytes, b.ext.ip.bytes);
-        return three_way(a.ext.ip.prefix, b.ext.ip.prefix);
-      }
+      if (a.ext.kind == ExtKind::Ip) return compare_ips(a.ext.ip, b.ext.ip);
       return three_way(a.ext.n, b.ext.n);
     }
   }
@@ -100,9 +100,9 @@ int compare_values(const Value& a, const Value& b) {
   return compare_nodes(a.node(), b.node());
 }
 
-const char* type_name(const Value::Node& node) {
-  if (node.kind != Kind::Extension) return kind_word(node.kind);
-  switch (node.ext.kind) {
+const char* type_name(Kind kind, ExtKind ext) {
+  if (kind != Kind::Extension) return kind_word(kind);
+  switch (ext) {
     case ExtKind::Ip:
       return "ipaddr";
     case ExtKind::Decimal:
@@ -259,6 +259,18 @@ Value Value::record(std::vector<std::pair<std::string, Value>> fields) {
 }
 
 Result<Value> Value::extension(std::string_view constructor, std::string_view argument) {
+  // The extension types whose payload is one 64-bit number, by constructor name.
+  using ScalarParser = std::optional<std::int64_t> (*)(std::string_view, std::string&);
+  struct ScalarExtension {
+    std::string_view constructor;
+    ExtKind kind;
+    ScalarParser parse;
+  };
+  static constexpr ScalarExtension kScalarExtensions[] = {
+      {"decimal", ExtKind::Decimal, &ext::parse_decimal},
+      {"datetime", ExtKind::Datetime, &ext::parse_datetime},
+      {"duration", ExtKind::Duration, &ext::parse_duration},
+  };
   auto node = make_node(Kind::Extension);
   std::string error;
   if (constructor == "ip") {
@@ -266,25 +278,17 @@ Result<Value> Value::extension(std::string_view constructor, std::string_view ar
     if (!ip) return fail(error);
     node->ext.kind = ExtKind::Ip;
     node->ext.ip = *ip;
-  } else if (constructor == "decimal") {
-    auto d = ext::parse_decimal(argument, error);
-    if (!d) return fail(error);
-    node->ext.kind = ExtKind::Decimal;
-    node->ext.n = *d;
-  } else if (constructor == "datetime") {
-    auto d = ext::parse_datetime(argument, error);
-    if (!d) return fail(error);
-    node->ext.kind = ExtKind::Datetime;
-    node->ext.n = *d;
-  } else if (constructor == "duration") {
-    auto d = ext::parse_duration(argument, error);
-    if (!d) return fail(error);
-    node->ext.kind = ExtKind::Duration;
-    node->ext.n = *d;
-  } else {
-    return fail("unknown extension function `" + std::string(constructor) + "`");
+    return Value(std::move(node));
   }
-  return Value(std::move(node));
+  for (const auto& scalar : kScalarExtensions) {
+    if (constructor != scalar.constructor) continue;
+    auto n = scalar.parse(argument, error);
+    if (!n) return fail(error);
+    node->ext.kind = scalar.kind;
+    node->ext.n = *n;
+    return Value(std::move(node));
+  }
+  return fail("unknown extension function `" + std::string(constructor) + "`");
 }
 
 namespace {

@@ -49,16 +49,30 @@ struct Value::Node {
 // Lookup of a record field by key (binary search); nullptr if absent.
 const Value* find_field(const Value::Node& record, std::string_view key);
 
+// -1, 0 or 1 as a is less than, equal to or greater than b under `<`.
+template <typename T>
+int three_way(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
 // Total order over values (equal iff Cedar `==` holds).
 int compare_nodes(const Value::Node& a, const Value::Node& b);
 int compare_values(const Value& a, const Value& b);
+// The parts of that order the evaluator's borrowed values (eval_value.hpp) share: entity UIDs by
+// type then id, ip addresses by family, bytes, then prefix length.
+int compare_uids(const EntityUid& a, const EntityUid& b);
+int compare_ips(const IpAddr& a, const IpAddr& b);
 
 // True if `type` is a Cedar name: Ident ('::' Ident)*, no reserved word as a component.
 bool is_valid_entity_type(std::string_view type);
 // True for `Action` and `<Namespace>::Action`.
 bool is_action_type(std::string_view type);
 
-// Cedar's type name of a value, for error messages ("Long", "Set", "ipaddr", ...).
-const char* type_name(const Value::Node& node);
+// Cedar's type name of a value, for error messages ("Long", "Set", "ipaddr", ...). `ext` is
+// read only when `kind` is Kind::Extension.
+const char* type_name(Kind kind, ExtKind ext);
+inline const char* type_name(const Value::Node& node) {
+  return type_name(node.kind, node.ext.kind);
+}
 
 }  // namespace portcullis::policy

@@ -94,7 +94,7 @@ TEST_CASE("validate prints every problem as file:line:column and exits 1", "[cli
   CHECK(r.exit_code == 1);
   CHECK(r.out == p.string() + ":1:48: expected an expression, found `}`\n" + p.string() +
                      ":2:44: invalid escape `\\q`\n" + e.string() +
-                     ": entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": \"...\"}\n");
+                     ":1:10: entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": \"...\"}\n");
   CHECK_THAT(r.err, Catch::Contains("3 problems"));
 }
 

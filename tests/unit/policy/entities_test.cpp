@@ -55,8 +55,10 @@ TEST_CASE("A parent cycle is refused at load, as Cedar refuses it", "[policy][en
     {"uid": {"type": "G", "id": "c"}, "attrs": {}, "parents": [{"type": "G", "id": "a"}]}
   ])", d) == nullptr);
   REQUIRE(d.size() == 2);
-  CHECK(d[0].to_string() == "e.json: entity G::\"a\": the parent hierarchy has a cycle through it");
-  CHECK(d[1].to_string() == "e.json: entity G::\"b\": the parent hierarchy has a cycle through it");
+  CHECK(d[0].to_string() ==
+        "e.json:2:5: entity G::\"a\": the parent hierarchy has a cycle through it");
+  CHECK(d[1].to_string() ==
+        "e.json:3:5: entity G::\"b\": the parent hierarchy has a cycle through it");
   Diagnostics self;
   CHECK(load(R"([{"uid": {"type": "G", "id": "s"}, "attrs": {}, "parents": [{"type": "G", "id": "s"}]}])",
              self) == nullptr);
@@ -79,24 +81,47 @@ TEST_CASE("Entity load errors are all reported", "[policy][entities]") {
     const char* expected;
   };
   const Case cases[] = {
-      {"[", "e.json:1:2: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal"},
-      {"{}", "e.json:1:1: an entities file is a JSON array of {\"uid\", \"attrs\", \"parents\"} objects"},
-      {R"([{"attrs": {}}])", "e.json: entity #0: missing \"uid\""},
-      {R"([{"uid": {"type": "U"}, "attrs": {}, "parents": []}])", "e.json: entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": \"...\"}"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": [], "color": 1}])", "e.json: entity #0: unknown field \"color\""},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}, {"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}])", "e.json: entity U::\"a\": defined more than once"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": []}])", "e.json: entity #0: missing \"attrs\""},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}}])", "e.json: entity #0: missing \"parents\""},
-      {R"([{"uid": {"type": "User::", "id": "a"}, "attrs": {}, "parents": []}])", "e.json: entity #0: uid: `User::` is not a valid entity type name"},
-      {R"([{"uid": {"type": "if", "id": "a"}, "attrs": {}, "parents": []}])", "e.json: entity #0: uid: `if` is not a valid entity type name"},
-      {R"([{"uid": {"type": "Action", "id": "a"}, "attrs": {}, "parents": [{"type": "User", "id": "u"}]}])", "e.json: entity Action::\"a\": an action's parents must be actions, not User::\"u\""},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"e": {"__entity": {"type": "1x", "id": "b"}}}}])", "e.json: entity U::\"a\": attrs: in attribute \"e\": in __entity escape: `1x` is not a valid entity type name"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": 1.5}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": number 1.5 is not an integer (Cedar has no floats)"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": null}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": null is not a Cedar value"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 1, "x": 2}}])", "e.json: duplicate key \"x\" in a JSON object"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": {"__extn": {"fn": "ip", "arg": "nope"}}}}])", "e.json: entity U::\"a\": attrs: in attribute \"x\": in __extn escape: invalid IP address: nope"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": "G::\"g\""}])", "e.json: entity U::\"a\": \"parents\" must be an array"},
-      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"n": 9223372036854775808}}])", "e.json: entity U::\"a\": attrs: in attribute \"n\": integer 9223372036854775808 does not fit in a Cedar Long"},
+      {"[",
+       "e.json:1:2: syntax error while parsing value - unexpected end of input; expected '[', '{', "
+       "or a literal"},
+      {"{}",
+       "e.json:1:1: an entities file is a JSON array of {\"uid\", \"attrs\", \"parents\"} objects"},
+      {R"([{"attrs": {}}])", "e.json:1:2: entity #0: missing \"uid\""},
+      {R"([{"uid": {"type": "U"}, "attrs": {}, "parents": []}])",
+       "e.json:1:10: entity #0: uid: expected an entity reference {\"type\": \"...\", \"id\": "
+       "\"...\"}"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": [], "color": 1}])",
+       "e.json:1:64: entity #0: unknown field \"color\""},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}, {"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}])",
+       "e.json:1:65: entity U::\"a\": defined more than once"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": []}])",
+       "e.json:1:2: entity #0: missing \"attrs\""},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}}])",
+       "e.json:1:2: entity #0: missing \"parents\""},
+      {R"([{"uid": {"type": "User::", "id": "a"}, "attrs": {}, "parents": []}])",
+       "e.json:1:10: entity #0: uid: `User::` is not a valid entity type name"},
+      {R"([{"uid": {"type": "if", "id": "a"}, "attrs": {}, "parents": []}])",
+       "e.json:1:10: entity #0: uid: `if` is not a valid entity type name"},
+      {R"([{"uid": {"type": "Action", "id": "a"}, "attrs": {}, "parents": [{"type": "User", "id": "u"}]}])",
+       "e.json:1:66: entity Action::\"a\": an action's parents must be actions, not User::\"u\""},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"e": {"__entity": {"type": "1x", "id": "b"}}}}])",
+       "e.json:1:60: entity U::\"a\": attrs: in attribute \"e\": in __entity escape: `1x` is not a "
+       "valid entity type name"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": 1.5}}])",
+       "e.json:1:60: entity U::\"a\": attrs: in attribute \"x\": number 1.5 is not an integer "
+       "(Cedar has no floats)"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": null}}])",
+       "e.json:1:60: entity U::\"a\": attrs: in attribute \"x\": null is not a Cedar value"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 1, "x": 2}}])",
+       "e.json:1:54: duplicate key \"x\" in a JSON object"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"x": {"__extn": {"fn": "ip", "arg": "nope"}}}}])",
+       "e.json:1:60: entity U::\"a\": attrs: in attribute \"x\": in __extn escape: invalid IP "
+       "address: nope"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": "G::\"g\""}])",
+       "e.json:1:60: entity U::\"a\": \"parents\" must be an array"},
+      {R"([{"uid": {"type": "U", "id": "a"}, "parents": [], "attrs": {"n": 9223372036854775808}}])",
+       "e.json:1:60: entity U::\"a\": attrs: in attribute \"n\": integer 9223372036854775808 does "
+       "not fit in a Cedar Long"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
@@ -105,6 +130,63 @@ TEST_CASE("Entity load errors are all reported", "[policy][entities]") {
     REQUIRE(d.size() == 1);
     CHECK(d[0].to_string() == c.expected);
   }
+}
+
+TEST_CASE("Entity load errors point at the part at fault on its own line", "[policy][entities]") {
+  Diagnostics d;
+  CHECK(load("[\n"
+             "  {\"uid\": {\"type\": \"U\", \"id\": \"a\"}, \"attrs\": {}, \"parents\": []},\n"
+             "  {\"uid\": {\"type\": \"Action\", \"id\": \"b\"},\n"
+             "   \"attrs\": {},\n"
+             "   \"parents\": [{\"type\": \"Action\", \"id\": \"ok\"},\n"
+             "               {\"type\": \"User\", \"id\": \"u\"}],\n"
+             "   \"extra\": true},\n"
+             "  7\n"
+             "]",
+             d) == nullptr);
+  REQUIRE(d.size() == 3);
+  CHECK(d[0].to_string() == "e.json:7:4: entity #1: unknown field \"extra\"");
+  CHECK(d[1].to_string() ==
+        "e.json:6:16: entity Action::\"b\": an action's parents must be actions, not User::\"u\"");
+  CHECK(d[2].to_string() == "e.json:8:3: entity #2: expected an object");
+}
+
+TEST_CASE("Entity positions skip a byte order mark and strings holding brackets",
+          "[policy][entities]") {
+  Diagnostics d;
+  CHECK(load("\xEF\xBB\xBF [{\"uid\": {\"type\": \"U\", \"id\": \"}],{\\\"\"}, \"attrs\": {},"
+             " \"parents\": []},\n{\"uid\": {\"type\": \"U\", \"id\": \"b\"}, \"attrs\": [],"
+             " \"parents\": []}]",
+             d) == nullptr);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].to_string() == "e.json:2:44: entity U::\"b\": \"attrs\" must be an object");
+}
+
+TEST_CASE("A duplicate key is reported at its second occurrence, escaped or not",
+          "[policy][entities]") {
+  Diagnostics d;
+  CHECK(load("[{\"uid\": {\"type\": \"U\", \"id\": \"a\"},\n"
+             " \"attrs\": {\"k\": 1, \"x\": {\"k\": 2}, \"\\u006b\": 3}, \"parents\": []}]",
+             d) == nullptr);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].to_string() == "e.json:2:35: duplicate key \"k\" in a JSON object");
+}
+
+TEST_CASE("Too deep entity JSON is reported at the bracket that went over the limit",
+          "[policy][entities]") {
+  std::string text =
+      "[{\"uid\": {\"type\": \"U\", \"id\": \"a\"}, \"parents\": [],\n\"attrs\": {\"x\": ";
+  for (int i = 0; i < 100; ++i) text += '[';
+  for (int i = 0; i < 100; ++i) text += ']';
+  text += "}}]";
+  Diagnostics d;
+  CHECK(load(text, d) == nullptr);
+  REQUIRE(d.size() == 1);
+  // The root array, the entity, "attrs" and 65 more brackets make 68 levels, the limit; the
+  // next bracket is the 66th `[` after `"x": ` on line 2 (column 16 holds the first).
+  CHECK(d[0].line == 2);
+  CHECK(d[0].column == 16 + 65);
+  CHECK_THAT(d[0].message, Catch::Contains("nested deeper than 68 levels"));
 }
 
 TEST_CASE("Deeply nested entity JSON is refused, not a stack overflow", "[policy][entities]") {
