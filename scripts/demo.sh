@@ -5,7 +5,14 @@
 #   shipped example policies (policies/demo), runs a scripted agent (the official MCP SDK client)
 #   that makes allowed and denied calls, prints what happened, and verifies the audit log.
 # Everything it starts is stopped when it ends. Exit status: 0 if everything behaved as shown.
-# Environment: JOBS (default 2), DEMO_DIR (default demo-run/<time>), SKIP_SETUP=1, SKIP_BUILD=1.
+# Environment:
+#   BUILD_DIR     build directory to (re)use, default build/release (configured with the
+#                 `release` preset when it has no CMakeCache.txt); only the `portcullis` target
+#                 is built, incrementally
+#   PORTCULLIS_BIN  use this binary and build nothing (implies SKIP_BUILD=1)
+#   DEMO_DIR      where this run writes everything (a new or empty directory), default
+#                 $DEMO_ROOT/<time>, DEMO_ROOT defaulting to demo-run/
+#   JOBS (default 2), SKIP_SETUP=1, SKIP_BUILD=1, NO_COLOR=1
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,8 +20,10 @@ cd "$root"
 e2e="$root/tests/e2e"
 jobs="${JOBS:-2}"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-die() { printf '\033[31mdemo: %s\033[0m\n' "$*" >&2; exit 1; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' red=$'\033[31m' green=$'\033[32m' off=$'\033[0m'
+else bold='' red='' green='' off=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
+die() { printf '%sdemo: %s%s\n' "$red" "$*" "$off" >&2; exit 1; }
 
 pids=()
 cleanup() {
@@ -46,20 +55,44 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
   bash scripts/setup.sh
 fi
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  step "Building portcullis (Release, build/release)"
-  cmake --preset release >/dev/null
-  cmake --build build/release -j"$jobs" --target portcullis
-fi
-bin="$root/build/release/portcullis"
-[ -x "$bin" ] || die "no binary at $bin"
+[ -f "$e2e/node_modules/@modelcontextprotocol/server-everything/dist/index.js" ] ||
+  die "the npm packages of tests/e2e are not installed: run scripts/setup.sh (or drop SKIP_SETUP)"
 
-run="${DEMO_DIR:-$root/demo-run/$(date -u +%Y%m%d-%H%M%S)}"
+build_dir="${BUILD_DIR:-$root/build/release}"
+case "$build_dir" in /*) ;; *) build_dir="$root/$build_dir" ;; esac
+if [ -n "${PORTCULLIS_BIN:-}" ]; then
+  bin="$PORTCULLIS_BIN"
+else
+  if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    if [ -f "$build_dir/CMakeCache.txt" ]; then
+      step "Building portcullis in $build_dir (incremental)"
+    elif [ "$build_dir" = "$root/build/release" ]; then
+      step "Building portcullis (Release, build/release)"
+      cmake --preset release >/dev/null
+    else
+      step "Building portcullis (Release, $build_dir)"
+      cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPORTCULLIS_WERROR=OFF \
+        -DPORTCULLIS_BENCH=OFF >/dev/null
+    fi
+    cmake --build "$build_dir" -j"$jobs" --target portcullis
+  fi
+  bin="$build_dir/portcullis"
+fi
+[ -x "$bin" ] || die "no portcullis binary at $bin (build it, or set BUILD_DIR or PORTCULLIS_BIN)"
+
+if [ -n "${DEMO_DIR:-}" ]; then
+  run="$DEMO_DIR"
+  [ ! -e "$run/keys" ] || die "DEMO_DIR $run was already used: give a new or empty directory"
+else
+  run="${DEMO_ROOT:-$root/demo-run}/$(date -u +%Y%m%d-%H%M%S)"
+  [ ! -e "$run" ] || run="$run-$$"
+fi
 mkdir -p "$run"
 run="$(cd "$run" && pwd)"
 step "Throw-away PKI and audit key in $run"
 bash "$e2e/pki/make-pki.sh" "$run/pki" >/dev/null
 "$bin" keygen --out "$run/keys" >/dev/null
+mkdir -p "$run/audit"
 
 tools_port="$(free_port)"
 gw_port="$(free_port)"
@@ -112,7 +145,8 @@ wait_for "Portcullis /readyz" curl -sf "${ops[@]}" "https://127.0.0.1:$admin_por
 
 step "The agent makes its calls (policies: policies/demo)"
 agent_status=0
-node "$e2e/demo/demo-agent.mjs" --url "https://127.0.0.1:$gw_port/mcp" --pki "$run/pki" \
+# Bounded: a call that never gets an answer is a failure of the demo, not a hang.
+timeout 120 node "$e2e/demo/demo-agent.mjs" --url "https://127.0.0.1:$gw_port/mcp" --pki "$run/pki" \
   --audit-dir "$run/audit" || agent_status=$?
 
 # Stop the gateway before verifying: at shutdown it writes its final signed checkpoint.
@@ -130,4 +164,4 @@ echo "Read a record:  head -1 $(ls "$run"/audit/*.jsonl | head -1) | python3 -m 
 
 if [ "$agent_status" -ne 0 ]; then die "some calls did not behave as shown"; fi
 if [ "$verify_status" -ne 0 ]; then die "audit verify failed (exit $verify_status)"; fi
-printf '\n\033[32mDemo finished: every call behaved as shown and the audit log verifies.\033[0m\n'
+printf '\n%sDemo finished: every call behaved as shown and the audit log verifies.%s\n' "$green" "$off"

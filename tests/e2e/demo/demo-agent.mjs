@@ -69,7 +69,8 @@ for (const c of calls) {
 await agent.close();
 await tls.close();
 
-const pad = (s, n) => (s.length >= n ? `${s.slice(0, n - 1)}…` : s + ' '.repeat(n - s.length));
+// Pads to a column of width n; a longer text is cut with an ellipsis, one space kept before the next column.
+const pad = (s, n) => (s.length >= n ? `${s.slice(0, n - 2)}… ` : s + ' '.repeat(n - s.length));
 console.log(`\n${bold('What the agent tried')}  ${dim(`(agent spiffe://example.org/agent/alpha → ${opt.url})`)}\n`);
 console.log(`  tools/list offered: ${listed.join(', ')}  ${listOk ? green('✓ get-env is not offered') : red('✗ expected echo and get-sum, and no get-env')}\n`);
 console.log(bold(`  ${pad('call', 34)}${pad('expected', 10)}${pad('result', 10)}${pad('deciding policy', 18)}${pad('audit seq', 10)}answer`));
@@ -78,7 +79,7 @@ for (const { c, got, detail, decision, recorded, ok } of rows) {
   const result = got === 'allow' ? green(pad('ALLOWED', 10)) : got === 'deny' ? red(pad('DENIED', 10)) : red(pad(got, 10));
   const seq = decision ? String(decision.metadata.sequence) : red('none');
   const mark = ok ? '' : red(`  ✗ expected ${c.expect}, recorded ${recorded}`);
-  console.log(`  ${pad(call, 34)}${pad(c.expect, 10)}${result}${pad(decision ? policyOf(decision) : '-', 18)}${pad(seq, 10)}${dim(pad(detail, 60))}${mark}`);
+  console.log(`  ${pad(call, 34)}${pad(c.expect, 10)}${result}${pad(decision ? policyOf(decision) : '-', 18)}${pad(seq, 10)}${dim(mark ? pad(detail, 60) : detail.slice(0, 60))}${mark}`);
 }
 console.log(`\n  ${dim('why:')} ${calls.map((c) => `${c.tool}: ${c.why}`).join('; ')}`);
 if (failures) {
