@@ -26,8 +26,9 @@ constexpr std::uint64_t kAdminBodyLimit = 64 * 1024;
 AdminSession::AdminSession(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
                            std::shared_ptr<const admin::AdminHandler> handler,
                            admin::GatewayMetrics& metrics)
-    : stream_(tls ? AnyStream(beast::tcp_stream(std::move(socket)), *tls)
-                  : AnyStream(beast::tcp_stream(std::move(socket)))),
+    : tls_(std::move(tls)),
+      stream_(tls_ ? AnyStream(beast::tcp_stream(std::move(socket)), *tls_)
+                   : AnyStream(beast::tcp_stream(std::move(socket)))),
       handler_(std::move(handler)),
       metrics_(metrics) {}
 
@@ -48,7 +49,9 @@ void AdminSession::on_run() {
 
 void AdminSession::on_handshake(beast::error_code ec) {
   if (ec) {
-    metrics_.count_handshake_failure("admin", handshake_failure_reason(ec));
+    metrics_.count_handshake_failure(
+        "admin",
+        handshake_failure_reason(ec, SSL_get_verify_result(stream_.tls()->native_handle())));
     return stream_.close();
   }
   // A client certificate is optional here; when one was presented it has been verified.

@@ -35,6 +35,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   void on_respond(admin::AdminResponse response);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
 
+  // Before stream_, so it outlives it: the SSL object uses this context (and its verify
+  // callback), and a reload may publish another one while this connection lives.
+  std::shared_ptr<asio::ssl::context> tls_;
   AnyStream stream_;
   std::shared_ptr<const admin::AdminHandler> handler_;
   admin::GatewayMetrics& metrics_;

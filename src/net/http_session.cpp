@@ -29,9 +29,9 @@ constexpr std::size_t kBufferSlack = 4096;
 HttpSession::HttpSession(asio::ip::tcp::socket socket,
                          std::shared_ptr<const ListenerContext> listener,
                          std::shared_ptr<GatewayCore> core)
-    : stream_(listener->tls ? AnyStream(beast::tcp_stream(std::move(socket)), *listener->tls)
-                            : AnyStream(beast::tcp_stream(std::move(socket)))),
-      listener_(std::move(listener)),
+    : listener_(std::move(listener)),
+      stream_(listener_->tls ? AnyStream(beast::tcp_stream(std::move(socket)), *listener_->tls)
+                             : AnyStream(beast::tcp_stream(std::move(socket)))),
       core_(std::move(core)) {
   beast::error_code ec;
   remote_ = stream_.tcp().socket().remote_endpoint(ec);
@@ -67,7 +67,8 @@ void HttpSession::on_run() {
 
 void HttpSession::on_handshake(beast::error_code ec) {
   if (ec) {
-    const std::string reason = handshake_failure_reason(ec);
+    const std::string reason =
+        handshake_failure_reason(ec, SSL_get_verify_result(stream_.tls()->native_handle()));
     core_->metrics->count_handshake_failure(listener_->name, reason);
     spdlog::info("tls handshake failed listener={} peer={} reason={} error=\"{}\"",
                  listener_->name, remote_.address().to_string(), reason, ec.message());
@@ -107,6 +108,11 @@ void HttpSession::continue_head() {
   if (const std::size_t end = data.find("\r\n\r\n"); end != std::string_view::npos) {
     return on_read_head({}, end + 4);
   }
+  // A head with bare LF line ends never shows "\r\n\r\n": refuse it as soon as one is seen
+  // (everything buffered is still head) instead of waiting for the header timeout in silence.
+  if (has_bare_line_feed(data)) {
+    return refuse_head(HeadProblem::BareLineFeed);
+  }
   if (buffer_.size() >= buffer_.max_size()) {
     return on_read_head(asio::error::not_found, 0);
   }
@@ -136,9 +142,7 @@ void HttpSession::on_read_head(beast::error_code ec, std::size_t head_bytes) {
   }
   const std::string_view head(static_cast<const char*>(buffer_.data().data()), head_bytes);
   if (const HeadProblem problem = check_request_head(head); problem != HeadProblem::None) {
-    spdlog::warn("request refused listener={} agent=\"{}\" peer={} reason=\"{}\"",
-                 listener_->name, peer_.id, remote_.address().to_string(), describe(problem));
-    return refuse(400, describe(problem));
+    return refuse_head(problem);
   }
   first_request_ = false;
   parser_.emplace();
@@ -192,6 +196,12 @@ void HttpSession::exchange_done(bool keep_alive) {
     return do_close();
   }
   do_read_head();
+}
+
+void HttpSession::refuse_head(HeadProblem problem) {
+  spdlog::warn("request refused listener={} agent=\"{}\" peer={} reason=\"{}\"",
+               listener_->name, peer_.id, remote_.address().to_string(), describe(problem));
+  refuse(400, describe(problem));
 }
 
 void HttpSession::refuse(unsigned status, std::string_view detail) {

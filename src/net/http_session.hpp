@@ -22,6 +22,7 @@
 #include "net/any_stream.hpp"
 #include "net/gateway_core.hpp"
 #include "portcullis/net/identity.hpp"
+#include "portcullis/net/request_head_check.hpp"
 
 namespace portcullis::net {
 
@@ -65,11 +66,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_drain();
   // Answers 4xx without running the pipeline (malformed request) and closes.
   void refuse(unsigned status, std::string_view detail);
+  // A smuggling-shaped head: logged, answered 400, closed.
+  void refuse_head(HeadProblem problem);
   void do_close();
   void on_shutdown(beast::error_code ec);
 
-  AnyStream stream_;
+  // Declared before stream_ so it outlives it: the TLS stream's SSL object uses the listener's
+  // ssl::context (its verify callback), which a reload may otherwise have let go.
   std::shared_ptr<const ListenerContext> listener_;
+  AnyStream stream_;
   std::shared_ptr<GatewayCore> core_;
   std::shared_ptr<const Runtime> limits_runtime_;  // the runtime whose limits this read uses
   asio::ip::tcp::endpoint remote_;

@@ -75,12 +75,19 @@ bool same_authority(std::string_view a, std::string_view b) { return iequals(a, 
 
 }  // namespace
 
+bool has_bare_line_feed(std::string_view bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 HeadProblem check_request_head(std::string_view head) {
   // Every LF must be preceded by CR.
-  for (std::size_t i = 0; i < head.size(); ++i) {
-    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) {
-      return HeadProblem::BareLineFeed;
-    }
+  if (has_bare_line_feed(head)) {
+    return HeadProblem::BareLineFeed;
   }
   std::size_t pos = head.find("\r\n");
   if (pos == std::string_view::npos) {
@@ -113,15 +120,17 @@ HeadProblem check_request_head(std::string_view head) {
   bool bad_encoding = false;
 
   pos += 2;
+  bool terminated = false;  // the blank line ending the head was seen
   while (pos < head.size()) {
     const std::size_t end = head.find("\r\n", pos);
     if (end == std::string_view::npos) {
-      return HeadProblem::BadRequestLine;  // head not terminated
+      return HeadProblem::BadRequestLine;  // a field line without its CRLF
     }
     const std::string_view line = head.substr(pos, end - pos);
     pos = end + 2;
     if (line.empty()) {
-      break;  // the blank line ending the head
+      terminated = true;
+      break;
     }
     if (line.front() == ' ' || line.front() == '\t') {
       return HeadProblem::ObsFold;
@@ -155,6 +164,11 @@ HeadProblem check_request_head(std::string_view head) {
     }
   }
 
+  if (!terminated) {
+    // Field lines that stop without the empty line: an incomplete head, not a request. Judging
+    // it anyway would decide on fields a later byte could still add to.
+    return HeadProblem::BadRequestLine;
+  }
   if (content_lengths > 0 && transfer_encodings > 0) {
     return HeadProblem::ContentLengthAndTransferEncoding;
   }

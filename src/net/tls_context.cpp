@@ -128,7 +128,33 @@ Result<std::shared_ptr<ssl::context>> make_client_tls_context(
   return ctx;
 }
 
-std::string handshake_failure_reason(const boost::system::error_code& ec) {
+namespace {
+
+// Why verification refused the client's certificate, from the X509 verify result.
+std::string verify_failure_reason(long verify_result) {
+  switch (verify_result) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      return "unknown_ca";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return "expired";
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "not_yet_valid";
+    case X509_V_ERR_CERT_REVOKED:
+      return "revoked";
+    case X509_V_ERR_APPLICATION_VERIFICATION:  // set by our verify callback: no identity
+      return "no_identity";
+    default:
+      return "certificate_verify_failed";
+  }
+}
+
+}  // namespace
+
+std::string handshake_failure_reason(const boost::system::error_code& ec, long verify_result) {
   if (ec == boost::beast::error::timeout) {
     return "timeout";
   }
@@ -140,7 +166,7 @@ std::string handshake_failure_reason(const boost::system::error_code& ec) {
       case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
         return "no_certificate";
       case SSL_R_CERTIFICATE_VERIFY_FAILED:
-        return "certificate_verify_failed";
+        return verify_failure_reason(verify_result);
       case SSL_R_WRONG_VERSION_NUMBER:
       case SSL_R_UNSUPPORTED_PROTOCOL:
       case SSL_R_HTTP_REQUEST:

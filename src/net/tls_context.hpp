@@ -28,7 +28,12 @@ namespace portcullis::net {
     const std::optional<config::ClientTls>& tls);
 
 // A short, bounded label for a failed handshake, for the handshake_failures{reason} metric and
-// the log: "timeout", "no_certificate", "certificate_verify_failed", "eof", "protocol", ...
-[[nodiscard]] std::string handshake_failure_reason(const boost::system::error_code& ec);
+// the log: "timeout", "no_certificate", "eof", "wrong_version", "no_shared_cipher", "protocol",
+// "io_error", and for a client certificate that failed verification — named from
+// `verify_result` (SSL_get_verify_result of the failed connection) — "unknown_ca", "expired",
+// "not_yet_valid", "revoked", "no_identity" (no spiffe:// URI SAN and no CN), else
+// "certificate_verify_failed".
+[[nodiscard]] std::string handshake_failure_reason(const boost::system::error_code& ec,
+                                                   long verify_result = 0);
 
 }  // namespace portcullis::net

@@ -61,6 +61,8 @@ class GatewayFixture {
 
   [[nodiscard]] TestPki& agents_pki() { return *agents_pki_; }
   [[nodiscard]] TestPki& stranger_pki() { return *stranger_pki_; }
+  // The admin listener's client CA (admin.tls.client_ca).
+  [[nodiscard]] TestPki& ops_pki() { return *ops_pki_; }
   [[nodiscard]] const IssuedCert& operator_cert() const { return operator_; }
   [[nodiscard]] const IssuedCert& agent_a_cert() const { return agent_a_; }
 

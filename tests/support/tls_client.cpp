@@ -7,9 +7,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <poll.h>
+
 #include <stdexcept>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 namespace portcullis::test {
 namespace asio = boost::asio;
@@ -18,6 +18,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+constexpr std::chrono::milliseconds kDefaultTimeout{5000};
+}  // namespace
+
 struct TlsClient::Impl {
   asio::io_context ioc;
   ssl::context ctx{ssl::context::tls_client};
@@ -25,19 +29,38 @@ struct TlsClient::Impl {
   std::unique_ptr<ssl::stream<tcp::socket&>> tls;
   std::uint16_t port;
   bool use_tls;
+  bool connected = false;
   beast::flat_buffer buffer;
+  std::chrono::milliseconds read_timeout = kDefaultTimeout;
 
-  void set_timeout(std::chrono::milliseconds timeout) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  }
+  void set_timeout(std::chrono::milliseconds timeout) { read_timeout = timeout; }
 
+  // One read of whatever is available, waiting at most read_timeout (then timed_out). The socket
+  // is non-blocking only for the read: the attempt comes first, so bytes the TLS layer already
+  // buffered are returned without touching the socket; poll() waits only when it would block.
   template <class Buffers>
   std::size_t read_some(const Buffers& b, beast::error_code& ec) {
-    return use_tls ? tls->read_some(b, ec) : socket.read_some(b, ec);
+    const auto deadline = std::chrono::steady_clock::now() + read_timeout;
+    socket.non_blocking(true, ec);
+    std::size_t n = 0;
+    for (;;) {
+      ec = {};
+      n = use_tls ? tls->read_some(b, ec) : socket.read_some(b, ec);
+      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+        break;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd fd{socket.native_handle(), POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0) {
+        ec = asio::error::timed_out;
+        n = 0;
+        break;
+      }
+    }
+    beast::error_code ignored;
+    socket.non_blocking(false, ignored);
+    return n;
   }
   template <class Buffers>
   void write(const Buffers& b) {
@@ -48,6 +71,32 @@ struct TlsClient::Impl {
     }
   }
 };
+
+namespace {
+
+// Beast's synchronous HTTP read over Impl::read_some, so response reads have the deadline too.
+class DeadlineStream {
+ public:
+  explicit DeadlineStream(TlsClient::Impl& impl) : impl_(impl) {}
+  template <class Buffers>
+  std::size_t read_some(const Buffers& b) {
+    beast::error_code ec;
+    const std::size_t n = read_some(b, ec);
+    if (ec) {
+      throw beast::system_error(ec);
+    }
+    return n;
+  }
+  template <class Buffers>
+  std::size_t read_some(const Buffers& b, beast::error_code& ec) {
+    return impl_.read_some(b, ec);
+  }
+
+ private:
+  TlsClient::Impl& impl_;
+};
+
+}  // namespace
 
 TlsClient::TlsClient(std::uint16_t port, std::filesystem::path ca, std::optional<IssuedCert> cert,
                      bool tls)
@@ -74,8 +123,9 @@ std::string TlsClient::connect() {
   if (ec) {
     return "connect: " + ec.message();
   }
-  impl_->set_timeout(std::chrono::seconds(5));
+  impl_->set_timeout(kDefaultTimeout);
   if (!impl_->use_tls) {
+    impl_->connected = true;
     return "";
   }
   impl_->tls = std::make_unique<ssl::stream<tcp::socket&>>(impl_->socket, impl_->ctx);
@@ -86,17 +136,50 @@ std::string TlsClient::connect() {
   if (ec) {
     return "handshake: " + ec.message();
   }
-  // TLS 1.3: the server's verdict on our certificate arrives after the client's handshake
-  // finished. A zero-byte read surfaces a refusal alert; a timeout means "accepted".
-  impl_->set_timeout(std::chrono::milliseconds(150));
-  char probe[1];
-  impl_->tls->read_some(asio::buffer(probe, 0), ec);
-  impl_->set_timeout(std::chrono::seconds(5));
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again &&
-      ec != asio::error::timed_out) {
-    return "after handshake: " + ec.message();
-  }
+  impl_->connected = true;
   return "";
+}
+
+TlsClient::Attempt TlsClient::attempt(const std::string& method, const std::string& target,
+                                      const std::string& body) {
+  Attempt out;
+  if (!impl_->connected) {
+    if (std::string error = connect(); !error.empty()) {
+      out.failure = std::move(error);
+      return out;
+    }
+  }
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "localhost");
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+  }
+  req.body() = body;
+  req.prepare_payload();
+  beast::error_code ec;
+  if (impl_->use_tls) {
+    http::write(*impl_->tls, req, ec);
+  } else {
+    http::write(impl_->socket, req, ec);
+  }
+  if (ec) {
+    // A server that refused us may have closed before our request went out; its alert can
+    // still be waiting to be read, and it says more than the broken pipe.
+    out.failure = "write: " + ec.message() + "; ";
+  }
+  HttpResponse res;
+  DeadlineStream stream(*impl_);
+  http::read(stream, impl_->buffer, res, ec);
+  if (ec) {
+    out.failure += "read: " + ec.message();
+    return out;
+  }
+  if (!out.failure.empty()) {
+    out.failure += "read: an answer to a request that was not sent whole";
+    return out;
+  }
+  out.response = std::move(res);
+  return out;
 }
 
 HttpResponse TlsClient::request(const std::string& method, const std::string& target,
@@ -124,11 +207,8 @@ HttpResponse TlsClient::request(const std::string& method, const std::string& ta
     throw std::runtime_error("write: " + ec.message());
   }
   HttpResponse res;
-  if (impl_->use_tls) {
-    http::read(*impl_->tls, impl_->buffer, res, ec);
-  } else {
-    http::read(impl_->socket, impl_->buffer, res, ec);
-  }
+  DeadlineStream stream(*impl_);
+  http::read(stream, impl_->buffer, res, ec);
   if (ec) {
     throw std::runtime_error("read: " + ec.message());
   }
@@ -160,24 +240,28 @@ std::string TlsClient::read_until(const std::string& needle, std::chrono::millis
       break;
     }
   }
-  impl_->set_timeout(std::chrono::seconds(5));
+  impl_->set_timeout(kDefaultTimeout);
   return out;
 }
 
 bool TlsClient::closed_by_peer(std::chrono::milliseconds timeout) {
   impl_->set_timeout(timeout);
   char data[4096];
+  bool closed = false;
   for (;;) {
     beast::error_code ec;
     impl_->read_some(asio::buffer(data), ec);
     if (ec == asio::error::eof || ec == ssl::error::stream_truncated ||
         ec == asio::error::connection_reset) {
-      return true;
+      closed = true;
+      break;
     }
     if (ec) {
-      return false;  // timeout: still open
+      break;  // timeout: still open
     }
   }
+  impl_->set_timeout(kDefaultTimeout);
+  return closed;
 }
 
 std::string jsonrpc(const std::string& method, const std::string& params_json, int id) {

@@ -1,6 +1,12 @@
 // TlsClient: a blocking HTTPS client for gateway tests: presents a chosen client certificate (or
 // none), verifies the gateway against a CA, and can send well-formed requests or raw bytes (for
-// the smuggling and bypass tests). Every read has a timeout so a test fails instead of hanging.
+// the smuggling and bypass tests). Every read has a timeout (a deadline enforced with poll(), not
+// SO_RCVTIMEO, which Asio's blocking reads retry forever) so a test fails instead of hanging.
+//
+// TLS 1.3 and refused client certificates: the client's handshake completes before the server
+// has looked at the client's certificate, so a refusal arrives as an alert on the client's first
+// read. connect() therefore only says whether the handshake completed on the client's side;
+// attempt() sends a whole request and reads, which is where a refusal shows.
 #pragma once
 
 #include <boost/beast/http/message.hpp>
@@ -28,8 +34,19 @@ class TlsClient {
   TlsClient(const TlsClient&) = delete;
   TlsClient& operator=(const TlsClient&) = delete;
 
-  // Connects and handshakes. Returns "" on success, else the error text.
+  // Connects and handshakes. Returns "" when the client's side of the handshake completed
+  // (under TLS 1.3 the server may still refuse the certificate: see attempt()), else the error.
   std::string connect();
+
+  // One try at being served: an HTTP answer, or how the connection failed instead.
+  struct Attempt {
+    std::optional<HttpResponse> response;
+    std::string failure;  // "" when answered; else "<step>: <error>", step = connect,
+                          // handshake, or read (after "write: <error>; " if the write failed)
+  };
+  // Connects (unless connected), sends one request and reads its answer. Never throws.
+  Attempt attempt(const std::string& method, const std::string& target,
+                  const std::string& body = "");
 
   // Sends one request and reads the whole response. Throws std::runtime_error on I/O errors.
   HttpResponse request(const std::string& method, const std::string& target,

@@ -24,8 +24,14 @@ enum class HeadProblem {
   AbsoluteTargetHostMismatch,  // absolute-form target naming another authority than Host
 };
 
-// Checks `head`: everything up to and including the blank line ("\r\n\r\n").
+// Checks `head`: everything up to and including the blank line ("\r\n\r\n"). A head that
+// does not end with that blank line is not a request head (RFC 9112 section 2.1:
+// start-line CRLF *( field-line CRLF ) CRLF) and is BadRequestLine.
 [[nodiscard]] HeadProblem check_request_head(std::string_view head);
+
+// True when `bytes` hold an LF not preceded by CR. The session uses it on a head still being
+// read: such a head can never be accepted, so it is refused without waiting for its end.
+[[nodiscard]] bool has_bare_line_feed(std::string_view bytes);
 
 // A short English reason, for logs and the 400 answer.
 [[nodiscard]] std::string_view describe(HeadProblem problem);
