@@ -71,6 +71,26 @@ GatewayMetrics::GatewayMetrics()
       audit_sink_lag(registry_.gauge(
           "portcullis_audit_sink_lag_records",
           "Audit records written to the log but not yet delivered to the SIEM sink.", {"sink"})),
+      audit_sink_lag_seconds(registry_.gauge(
+          "portcullis_audit_sink_lag_seconds",
+          "Age of the oldest audit record not yet delivered to the SIEM sink (0 = caught up).",
+          {"sink"})),
+      audit_sink_alarm(registry_.gauge(
+          "portcullis_audit_sink_lag_alarm",
+          "1 while the SIEM sink lags beyond its lag_alarm_records or lag_alarm_age, else 0.",
+          {"sink"})),
+      audit_sink_connected(registry_.gauge("portcullis_audit_sink_connected",
+                                           "1 while the SIEM sink holds a connection, else 0.",
+                                           {"sink"})),
+      audit_sink_delivered(registry_.counter(
+          "portcullis_audit_sink_delivered_records_total",
+          "Audit records confirmed delivered to the SIEM sink (RELP: acknowledged).", {"sink"})),
+      audit_sink_connects(registry_.counter(
+          "portcullis_audit_sink_connects_total",
+          "Successful connections to the SIEM sink (more than one = reconnects).", {"sink"})),
+      audit_sink_failures(registry_.counter(
+          "portcullis_audit_sink_failures_total",
+          "Failed connects, sends, log reads and cursor writes of the SIEM sink.", {"sink"})),
       reloads(registry_.counter("portcullis_reloads_total",
                                 "Configuration and policy reloads by result (ok, failed).",
                                 {"result"})),
@@ -155,5 +175,45 @@ void GatewayMetrics::watch_state(const SessionState& sessions, const RateCounter
 }
 
 void GatewayMetrics::count_policy_invariant_bug() { policy_invariant_bugs_series_.inc(); }
+
+namespace {
+// A counter that mirrors a total kept elsewhere: moves up to it, never down (a source that
+// restarted from 0 leaves the series where it was rather than breaking monotonicity).
+void follow_total(Counter& counter, std::uint64_t total) {
+  const std::uint64_t now = counter.value();
+  if (total > now) {
+    counter.inc(total - now);
+  }
+}
+}  // namespace
+
+void GatewayMetrics::watch_audit_sinks(AuditSinkSource source) {
+  const std::lock_guard lock(audit_sinks_mutex_);
+  audit_sinks_ = std::move(source);
+}
+
+void GatewayMetrics::refresh_audit_sinks() const {
+  // Held across the read so that two concurrent scrapes do not both add the same delta, and so
+  // that watch_audit_sinks({}) returns only once no render is still reading the old source.
+  const std::lock_guard lock(audit_sinks_mutex_);
+  if (!audit_sinks_) {
+    return;
+  }
+  for (const AuditSinkSnapshot& s : audit_sinks_()) {
+    const std::string_view sink = s.sink;
+    audit_sink_lag.with({sink}).set(static_cast<double>(s.lag_records));
+    audit_sink_lag_seconds.with({sink}).set(s.lag_seconds);
+    audit_sink_alarm.with({sink}).set(s.alarm ? 1.0 : 0.0);
+    audit_sink_connected.with({sink}).set(s.connected ? 1.0 : 0.0);
+    follow_total(audit_sink_delivered.with({sink}), s.delivered);
+    follow_total(audit_sink_connects.with({sink}), s.connects);
+    follow_total(audit_sink_failures.with({sink}), s.failures);
+  }
+}
+
+std::string GatewayMetrics::render() const {
+  refresh_audit_sinks();
+  return registry_.render();
+}
 
 }  // namespace portcullis::admin

@@ -120,6 +120,7 @@ int serve(const std::string& config_file, int drain_seconds, std::uint32_t threa
       return 1;
     }
     siem = std::move(*delivery);
+    (*gateway)->watch_siem(*siem);  // lag, alarm and delivery per sink in /metrics
   }
   (*gateway)->handle_signals(std::chrono::seconds(drain_seconds));
   (*gateway)->wait();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/answers.hpp"
+#include "net/content_coding.hpp"
 #include "net/decision.hpp"
 #include "net/forwarded_headers.hpp"
 #include "net/upstream_call.hpp"
@@ -74,6 +75,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
     route_ = match->route;
     upstream_target_ = match->upstream_target;
+    if (route_->protocol != config::RouteProtocol::Http && !body_is_unencoded(request_)) {
+      return refuse_encoded_body();
+    }
 
     const std::optional<std::string> a2a_version = joined_header(request_, "A2A-Version");
     protocol::HttpRequestView view;
@@ -126,6 +130,24 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                  session_->listener().name, session_->peer().id, request_id_,
                  rejection.http_status, rejection.detail);
     answer(protocol::rejection_answer(rejection, request_id_));
+  }
+
+  // MCP and A2A bodies are decided on as JSON: a compressed body is bytes the gateway cannot
+  // decide on, and forwarding it would let the upstream execute what was never decided.
+  void refuse_encoded_body() {
+    const protocol::Rejection rejection(
+        protocol::RejectReason::UnsupportedMediaType,
+        "Content-Encoding other than identity is not accepted on a " +
+            std::string(config::to_string(route_->protocol)) +
+            " route: the gateway decides on the JSON it receives");
+    spdlog::info("request rejected listener={} agent=\"{}\" request_id={} status={} detail=\"{}\"",
+                 session_->listener().name, session_->peer().id, request_id_,
+                 rejection.http_status, rejection.detail);
+    const protocol::Answer built = protocol::rejection_answer(rejection, request_id_);
+    Answer refused = body_answer(static_cast<unsigned>(built.status), built.content_type,
+                                 built.body, request_id_);
+    refused.set(http::field::accept_encoding, "identity");  // RFC 9110 section 15.5.16
+    session_->write_answer(std::move(refused), request_.keep_alive());
   }
 
   void answer(const protocol::Answer& built) {

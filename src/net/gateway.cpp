@@ -20,6 +20,7 @@
 #include "portcullis/admin/admin_handler.hpp"
 #include "portcullis/admin/rebuild.hpp"
 #include "portcullis/audit/log_reader.hpp"
+#include "portcullis/net/siem_sink.hpp"
 #include "portcullis/protocol/config_check.hpp"
 
 namespace portcullis::net {
@@ -43,6 +44,63 @@ std::string join(const Diagnostics& diagnostics) {
   return out;
 }
 
+bool same_address(const config::HostPort& a, const config::HostPort& b) {
+  return a.host == b.host && a.port == b.port;
+}
+
+// What one data listener gives its new connections. A listener with bad TLS material adds a
+// diagnostic and yields nullptr.
+std::shared_ptr<const ListenerContext> make_listener_context(const config::Config& config,
+                                                             const config::Listener& listener,
+                                                             Diagnostics& diagnostics) {
+  auto context = std::make_shared<ListenerContext>();
+  context->name = listener.name;
+  context->identity_header = listener.identity_header;
+  context->public_url = listener.public_url;
+  context->plaintext_identity = listener.plaintext_identity;
+  if (listener.tls) {
+    auto tls = make_server_tls_context(*listener.tls);
+    if (!tls) {
+      diagnostics.push_back({config.file.string(), listener.position.line,
+                             listener.position.column,
+                             "listener " + listener.name + ": " + tls.error().message});
+      return nullptr;
+    }
+    context->tls = std::move(*tls);
+  }
+  return context;
+}
+
+// The admin listener's TLS context (nullptr without admin.tls); false on bad TLS material.
+bool make_admin_tls(const config::Config& config, std::shared_ptr<asio::ssl::context>& out,
+                    Diagnostics& diagnostics) {
+  out = nullptr;
+  if (!config.admin || !config.admin->tls) {
+    return true;
+  }
+  auto tls = make_server_tls_context(*config.admin->tls, /*require_client_cert=*/false);
+  if (!tls) {
+    diagnostics.push_back({config.file.string(), config.admin->position.line,
+                           config.admin->position.column, "admin: " + tls.error().message});
+    return false;
+  }
+  out = std::move(*tls);
+  return true;
+}
+
+admin::AuditSinkSnapshot sink_snapshot(const SiemSinkStatus& status) {
+  admin::AuditSinkSnapshot out;
+  out.sink = status.name;
+  out.lag_records = status.lag.records;
+  out.lag_seconds = status.lag.seconds;
+  out.alarm = status.lag.alarm;
+  out.connected = status.stats.connected;
+  out.delivered = status.stats.delivered;
+  out.connects = status.stats.connects;
+  out.failures = status.stats.failures;
+  return out;
+}
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -62,14 +120,21 @@ struct Gateway::Impl {
   SessionRegistry registry;
   std::shared_ptr<GatewayCore> core = std::make_shared<GatewayCore>();
 
+  // What a listener hands to its next connection. Reload stores a new value (new TLS material
+  // included); a connection keeps the one it was accepted with for its whole life.
+  using ContextSlot = std::atomic<std::shared_ptr<const ListenerContext>>;
+  using TlsSlot = std::atomic<std::shared_ptr<asio::ssl::context>>;
+
   struct DataListener {
-    std::shared_ptr<const ListenerContext> context;
-    config::HostPort address;
+    std::string name;
+    config::HostPort address;  // as bound at start (a change needs a restart)
+    bool tls = false;          // TLS or plain, as started (a change needs a restart)
+    std::shared_ptr<ContextSlot> context;
     std::shared_ptr<Listener> listener;
   };
   std::vector<DataListener> listeners;
   std::shared_ptr<Listener> admin_listener;
-  std::shared_ptr<asio::ssl::context> admin_tls;
+  std::shared_ptr<TlsSlot> admin_tls = std::make_shared<TlsSlot>();
   std::shared_ptr<const admin::AdminHandler> admin_handler;
   std::optional<asio::signal_set> signals;
 
@@ -118,31 +183,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, Diagnos
   core.registry = &impl->registry;
 
   for (const auto& listener : config.listeners) {
-    auto context = std::make_shared<ListenerContext>();
-    context->name = listener.name;
-    context->identity_header = listener.identity_header;
-    context->public_url = listener.public_url;
-    context->plaintext_identity = listener.plaintext_identity;
-    if (listener.tls) {
-      auto tls = make_server_tls_context(*listener.tls);
-      if (!tls) {
-        diagnostics.push_back({config.file.string(), listener.position.line,
-                               listener.position.column,
-                               "listener " + listener.name + ": " + tls.error().message});
-        continue;
-      }
-      context->tls = std::move(*tls);
+    auto context = make_listener_context(config, listener, diagnostics);
+    if (!context) {
+      continue;
     }
-    impl->listeners.push_back({std::move(context), listener.address, nullptr});
+    impl->listeners.push_back({listener.name, listener.address, listener.tls.has_value(),
+                               std::make_shared<Impl::ContextSlot>(std::move(context)), nullptr});
   }
-  if (config.admin && config.admin->tls) {
-    auto tls = make_server_tls_context(*config.admin->tls, /*require_client_cert=*/false);
-    if (!tls) {
-      diagnostics.push_back({config.file.string(), config.admin->position.line,
-                             config.admin->position.column, "admin: " + tls.error().message});
-    } else {
-      impl->admin_tls = std::move(*tls);
-    }
+  std::shared_ptr<asio::ssl::context> admin_tls;
+  if (make_admin_tls(config, admin_tls, diagnostics)) {
+    impl->admin_tls->store(std::move(admin_tls));
   }
   if (!diagnostics.empty()) {
     return fail("cannot load the configuration:\n" + join(diagnostics));
@@ -174,6 +224,9 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, Diagnos
                 rebuilt.error().message);
   }
   impl->metrics.set_quarantined_agents(impl->quarantine.size());
+  // Session and rate state sizes in /metrics; both outlive every render (members of Impl,
+  // and renders stop with the admin listener).
+  impl->metrics.watch_state(impl->sessions, impl->rates);
 
   Impl* raw = impl.get();
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(impl)));
@@ -207,10 +260,11 @@ Result<void> Gateway::start() {
     if (!endpoint) {
       return tl::unexpected(endpoint.error());
     }
-    auto context = data.context;
+    auto slot = data.context;
     auto core = impl.core;
     data.listener = std::make_shared<Listener>(
-        impl.ioc, [context, core](asio::ip::tcp::socket socket) {
+        impl.ioc, [slot, core](asio::ip::tcp::socket socket) {
+          auto context = slot->load();  // the TLS material in force for this connection
           const auto max = core->current()->config->limits.max_connections;
           if (core->draining.load() || core->connections.load() >= max) {
             spdlog::warn("connection refused listener={} reason={}", context->name,
@@ -219,34 +273,35 @@ Result<void> Gateway::start() {
             socket.close(ignored);
             return;
           }
-          auto session = std::make_shared<HttpSession>(std::move(socket), context, core);
+          auto session = std::make_shared<HttpSession>(std::move(socket), std::move(context), core);
           core->registry->add(session);
           session->run();
         });
     if (auto opened = data.listener->open(*endpoint); !opened) {
-      return fail("listener " + data.context->name + ": " + opened.error().message);
+      return fail("listener " + data.name + ": " + opened.error().message);
     }
-    spdlog::info("listening listener={} address={}:{} tls={}", data.context->name,
+    spdlog::info("listening listener={} address={}:{} tls={}", data.name,
                  endpoint->address().to_string(), data.listener->local_endpoint().port(),
-                 data.context->tls != nullptr);
+                 data.tls);
   }
   if (config.admin) {
     auto endpoint = listen_endpoint(config.admin->address.host, config.admin->address.port);
     if (!endpoint) {
       return tl::unexpected(endpoint.error());
     }
-    auto tls = impl.admin_tls;
+    auto tls_slot = impl.admin_tls;
     auto handler = impl.admin_handler;
     admin::GatewayMetrics* metrics = &impl.metrics;
-    impl.admin_listener =
-        std::make_shared<Listener>(impl.ioc, [tls, handler, metrics](asio::ip::tcp::socket socket) {
-          std::make_shared<AdminSession>(std::move(socket), tls, handler, *metrics)->run();
+    impl.admin_listener = std::make_shared<Listener>(
+        impl.ioc, [tls_slot, handler, metrics](asio::ip::tcp::socket socket) {
+          std::make_shared<AdminSession>(std::move(socket), tls_slot->load(), handler, *metrics)
+              ->run();
         });
     if (auto opened = impl.admin_listener->open(*endpoint); !opened) {
       return fail("admin listener: " + opened.error().message);
     }
     spdlog::info("admin listening address={}:{} tls={}", endpoint->address().to_string(),
-                 impl.admin_listener->local_endpoint().port(), impl.admin_tls != nullptr);
+                 impl.admin_listener->local_endpoint().port(), impl.admin_tls->load() != nullptr);
   }
   for (auto& data : impl.listeners) {
     data.listener->run();
@@ -273,7 +328,7 @@ Result<void> Gateway::start() {
 
 std::uint16_t Gateway::port(std::string_view listener) const {
   for (const auto& data : impl_->listeners) {
-    if (data.context->name == listener && data.listener) {
+    if (data.name == listener && data.listener) {
       return data.listener->local_endpoint().port();
     }
   }
@@ -305,8 +360,44 @@ Result<std::string> Gateway::reload(const std::string& by) {
   if (!runtime) {
     return fail_reload(join(diagnostics).empty() ? runtime.error().message : join(diagnostics));
   }
+  // New TLS material for new handshakes: every context is built before any is published, so a
+  // bad file changes nothing. Addresses, and TLS versus plain, are fixed by the bound sockets.
+  std::vector<std::pair<Impl::DataListener*, std::shared_ptr<const ListenerContext>>> contexts;
+  for (auto& data : impl.listeners) {
+    const config::Listener* next = nullptr;
+    for (const auto& listener : (*config)->listeners) {
+      if (listener.name == data.name) {
+        next = &listener;
+      }
+    }
+    if (next == nullptr || !same_address(next->address, data.address) ||
+        next->tls.has_value() != data.tls) {
+      spdlog::warn("reload: listener {} was removed, moved or switched between TLS and plain; "
+                   "that needs a restart (it keeps running as started)",
+                   data.name);
+      continue;
+    }
+    if (auto context = make_listener_context(**config, *next, diagnostics)) {
+      contexts.emplace_back(&data, std::move(context));
+    }
+  }
+  std::shared_ptr<asio::ssl::context> admin_tls;
+  const bool admin_ok = make_admin_tls(**config, admin_tls, diagnostics);
+  if (!diagnostics.empty() || !admin_ok) {
+    return fail_reload(join(diagnostics));
+  }
+  const bool admin_tls_toggled = (admin_tls != nullptr) != (impl.admin_tls->load() != nullptr);
+  if (admin_tls_toggled) {
+    spdlog::warn("reload: admin.tls was added or removed; that needs a restart");
+  }
   const std::string hash = (*runtime)->policy_set_hash;
   impl.core->runtime.store(*runtime);
+  for (auto& [data, context] : contexts) {
+    data->context->store(std::move(context));
+  }
+  if (!admin_tls_toggled) {
+    impl.admin_tls->store(std::move(admin_tls));
+  }
   impl.metrics.count_reload(admin::ReloadResult::Ok);
   spdlog::info("reloaded by=\"{}\" policy_set={}", by, hash);
   audit::AdminEvent event;
@@ -359,6 +450,7 @@ void Gateway::shutdown(std::chrono::milliseconds deadline) {
   }
   impl.threads.clear();
   impl.control.join();
+  impl.metrics.watch_audit_sinks({});  // the SIEM delivery may go away once we return
   impl.options.audit->close();
   spdlog::info("stopped");
   const std::lock_guard lock(impl.state_mutex);
@@ -394,6 +486,16 @@ void Gateway::handle_signals(std::chrono::milliseconds drain_deadline) {
     }
   };
   impl.signals->async_wait(Handler{this, drain_deadline});
+}
+
+void Gateway::watch_siem(const SiemDelivery& siem) {
+  impl_->metrics.watch_audit_sinks([delivery = &siem] {
+    std::vector<admin::AuditSinkSnapshot> out;
+    for (const auto& status : delivery->status()) {
+      out.push_back(sink_snapshot(status));
+    }
+    return out;
+  });
 }
 
 admin::QuarantineList& Gateway::quarantine() { return impl_->quarantine; }

@@ -212,6 +212,22 @@ std::string_view to_string(DecisionResult r);      // "allow" | "deny" | "error"
 std::string_view to_string(UpstreamErrorKind k);   // "connect" | "tls" | "timeout" | "protocol" | "closed"
 std::string_view to_string(ReloadResult r);        // "ok" | "failed"
 
+// One SIEM sink's delivery state as its owner reports it (the net module maps
+// net::SiemDelivery::status() onto this; admin knows nothing of sockets). The counts are
+// totals since the sink started and only grow.
+struct AuditSinkSnapshot {
+  std::string sink{};             // its name (label value); `{}` lets designated inits omit it
+  std::uint64_t lag_records = 0;    // records in the log not yet delivered
+  double lag_seconds = 0;           // age of the oldest undelivered record; 0 when caught up
+  bool alarm = false;               // over the sink's lag_alarm_records or lag_alarm_age
+  bool connected = false;
+  std::uint64_t delivered = 0;      // records confirmed delivered (RELP: acknowledged)
+  std::uint64_t connects = 0;       // successful connections (the first one and reconnects)
+  std::uint64_t failures = 0;       // failed connects, sends, log reads, cursor writes
+};
+// Called at every render() on the scraping thread; must be cheap and must not throw.
+using AuditSinkSource = std::function<std::vector<AuditSinkSnapshot>()>;
+
 // Thread-safe like the Registry. The named functions are shorthands over the public families;
 // hot paths may cache `requests.with({...})` children per listener/route at config load.
 class GatewayMetrics {
@@ -231,7 +247,8 @@ class GatewayMetrics {
   void observe_upstream_latency(std::string_view route, double seconds);
   void count_upstream_error(std::string_view route, UpstreamErrorKind kind);
   void count_audit_append_failure();
-  // Set by each SIEM sink: records written to the file but not yet delivered to it.
+  // Records written to the file but not yet delivered to that SIEM sink (watch_audit_sinks
+  // keeps it current; this setter is for owners that push instead).
   void set_audit_sink_lag(std::string_view sink, double records);
   // Counted by the reload implementation (SIGHUP and POST /reload alike), not by the handler.
   void count_reload(ReloadResult result);
@@ -249,7 +266,17 @@ class GatewayMetrics {
   // Call once; `sessions` and `rates` must outlive this object.
   void watch_state(const SessionState& sessions, const RateCounter& rates);
 
-  [[nodiscard]] std::string render() const { return registry_.render(); }
+  // Reads the SIEM sinks' delivery state at every render() and exports, per sink:
+  //   portcullis_audit_sink_lag_records, portcullis_audit_sink_lag_seconds,
+  //   portcullis_audit_sink_lag_alarm (0/1), portcullis_audit_sink_connected (0/1) (gauges),
+  //   portcullis_audit_sink_delivered_records_total, portcullis_audit_sink_connects_total,
+  //   portcullis_audit_sink_failures_total (counters; they follow the source's totals and
+  //   never go down). Replaces any earlier source; an empty function stops reading (call it
+  //   before whatever the source reads is destroyed). Any thread.
+  void watch_audit_sinks(AuditSinkSource source);
+
+  // The Prometheus text; refreshes the watched SIEM sinks first.
+  [[nodiscard]] std::string render() const;
   [[nodiscard]] Registry& registry() { return registry_; }
 
  private:
@@ -270,6 +297,14 @@ class GatewayMetrics {
   Family<Counter>& audit_append_failures;
   // portcullis_audit_sink_lag_records{sink}
   Family<Gauge>& audit_sink_lag;
+  // portcullis_audit_sink_lag_seconds{sink}, _lag_alarm{sink}, _connected{sink}
+  Family<Gauge>& audit_sink_lag_seconds;
+  Family<Gauge>& audit_sink_alarm;
+  Family<Gauge>& audit_sink_connected;
+  // portcullis_audit_sink_delivered_records_total{sink}, _connects_total, _failures_total
+  Family<Counter>& audit_sink_delivered;
+  Family<Counter>& audit_sink_connects;
+  Family<Counter>& audit_sink_failures;
   // portcullis_reloads_total{result}
   Family<Counter>& reloads;
   // portcullis_tls_handshake_failures_total{listener,reason}
@@ -285,6 +320,10 @@ class GatewayMetrics {
   Counter& audit_append_failures_series_;
   Gauge& quarantined_agents_series_;
   Counter& policy_invariant_bugs_series_;
+
+  void refresh_audit_sinks() const;
+  mutable std::mutex audit_sinks_mutex_;  // guards audit_sinks_ and serialises refreshes
+  AuditSinkSource audit_sinks_;
 };
 
 // The bucket bounds used above, in seconds (also for tests and dashboards).

@@ -23,6 +23,8 @@
 
 namespace portcullis::net {
 
+class SiemDelivery;
+
 struct GatewayOptions {
   std::shared_ptr<const config::Config> config;  // validated (load_config)
   std::shared_ptr<audit::AuditLog> audit;        // opened; the gateway closes it at shutdown
@@ -48,7 +50,10 @@ class Gateway {
 
   // Re-reads the config file, policies and entities, validates all of it and swaps the runtime
   // atomically; on any problem the running set stays and the error lists every problem.
-  // Listener addresses and listener TLS material are fixed at start (a change needs a restart).
+  // Listener TLS material (certificate, key, client CA, CRL) is rebuilt too and used by the
+  // next handshake of each listener (and of the admin listener); connections already open keep
+  // theirs. A listener's address, TLS versus plain, and admin.allowed_identities are fixed at
+  // start (a change needs a restart; it is logged and otherwise ignored).
   // Blocking (file I/O): call it off the I/O threads. `by` names who asked (audit record).
   [[nodiscard]] Result<std::string> reload(const std::string& by);
 
@@ -62,6 +67,11 @@ class Gateway {
   // Installs SIGHUP (reload) and SIGTERM/SIGINT (shutdown with `drain_deadline`) handlers on the
   // gateway's own I/O context.
   void handle_signals(std::chrono::milliseconds drain_deadline);
+
+  // Exports the SIEM sinks' delivery state (lag, alarm, delivered, connects, failures) in
+  // /metrics from now on. `siem` must stay alive until shutdown() has returned: shutdown stops
+  // reading it. Any thread.
+  void watch_siem(const SiemDelivery& siem);
 
   [[nodiscard]] admin::QuarantineList& quarantine();
   [[nodiscard]] admin::SessionState& sessions();

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "portcullis/admin/metrics.hpp"
 #include "portcullis/admin/rate_counter.hpp"
@@ -118,4 +119,85 @@ TEST_CASE("watch_state exports the state's sizes and evictions at scrape time",
     INFO(line);
     CHECK(has_line(text, line));
   }
+}
+
+TEST_CASE("watch_audit_sinks exports each sink's delivery state at scrape time",
+          "[admin][metrics][siem]") {
+  GatewayMetrics metrics;
+  std::vector<portcullis::admin::AuditSinkSnapshot> state = {
+      {.sink = "relp-a",
+       .lag_records = 12,
+       .lag_seconds = 2.5,
+       .alarm = true,
+       .connected = false,
+       .delivered = 30,
+       .connects = 2,
+       .failures = 4},
+      {.sink = "syslog-b", .lag_records = 0, .connected = true, .delivered = 42, .connects = 1},
+  };
+  int reads = 0;
+  metrics.watch_audit_sinks([&] {
+    ++reads;
+    return state;
+  });
+  CHECK(reads == 0);  // read at scrape time, not before
+  const std::string text = metrics.render();
+  CHECK(reads == 1);
+  for (const char* line : {
+           "# TYPE portcullis_audit_sink_lag_seconds gauge",
+           "# TYPE portcullis_audit_sink_lag_alarm gauge",
+           "# TYPE portcullis_audit_sink_connected gauge",
+           "# TYPE portcullis_audit_sink_delivered_records_total counter",
+           "# TYPE portcullis_audit_sink_connects_total counter",
+           "# TYPE portcullis_audit_sink_failures_total counter",
+           "portcullis_audit_sink_lag_records{sink=\"relp-a\"} 12",
+           "portcullis_audit_sink_lag_seconds{sink=\"relp-a\"} 2.5",
+           "portcullis_audit_sink_lag_alarm{sink=\"relp-a\"} 1",
+           "portcullis_audit_sink_connected{sink=\"relp-a\"} 0",
+           "portcullis_audit_sink_delivered_records_total{sink=\"relp-a\"} 30",
+           "portcullis_audit_sink_connects_total{sink=\"relp-a\"} 2",
+           "portcullis_audit_sink_failures_total{sink=\"relp-a\"} 4",
+           "portcullis_audit_sink_lag_records{sink=\"syslog-b\"} 0",
+           "portcullis_audit_sink_lag_alarm{sink=\"syslog-b\"} 0",
+           "portcullis_audit_sink_connected{sink=\"syslog-b\"} 1",
+           "portcullis_audit_sink_delivered_records_total{sink=\"syslog-b\"} 42",
+       }) {
+    INFO(line);
+    CHECK(has_line(text, line));
+  }
+}
+
+TEST_CASE("watched sink counters follow the source's totals and never go down",
+          "[admin][metrics][siem]") {
+  GatewayMetrics metrics;
+  portcullis::admin::AuditSinkSnapshot sink{.sink = "s", .lag_records = 5, .alarm = true,
+                                            .delivered = 10, .connects = 1, .failures = 3};
+  metrics.watch_audit_sinks([&] { return std::vector{sink}; });
+  (void)metrics.render();
+  (void)metrics.render();  // a second scrape of the same totals adds nothing
+  sink.lag_records = 0;
+  sink.alarm = false;
+  sink.delivered = 15;
+  const std::string later = metrics.render();
+  CHECK(has_line(later, "portcullis_audit_sink_delivered_records_total{sink=\"s\"} 15"));
+  CHECK(has_line(later, "portcullis_audit_sink_failures_total{sink=\"s\"} 3"));
+  CHECK(has_line(later, "portcullis_audit_sink_lag_records{sink=\"s\"} 0"));
+  CHECK(has_line(later, "portcullis_audit_sink_lag_alarm{sink=\"s\"} 0"));
+  sink.delivered = 2;  // a source that restarted from zero
+  CHECK(has_line(metrics.render(), "portcullis_audit_sink_delivered_records_total{sink=\"s\"} 15"));
+}
+
+TEST_CASE("an emptied sink source is no longer read and the last values stay",
+          "[admin][metrics][siem]") {
+  GatewayMetrics metrics;
+  int reads = 0;
+  metrics.watch_audit_sinks([&] {
+    ++reads;
+    return std::vector<portcullis::admin::AuditSinkSnapshot>{{.sink = "s", .lag_records = 7}};
+  });
+  (void)metrics.render();
+  metrics.watch_audit_sinks({});
+  const std::string text = metrics.render();
+  CHECK(reads == 1);
+  CHECK(has_line(text, "portcullis_audit_sink_lag_records{sink=\"s\"} 7"));
 }
