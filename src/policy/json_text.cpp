@@ -1,5 +1,7 @@
 #include "policy/json_text.hpp"
 
+#include "policy/strict_dom_builder.hpp"
+
 #include <algorithm>
 #include <set>
 #include <vector>
@@ -173,35 +175,10 @@ void JsonTextMap::line_column(std::size_t offset, std::uint32_t& line,
 }
 
 bool parse_json_text(std::string_view text, int max_depth, nlohmann::json& out, JsonError& error) {
-  // Per open container: the keys seen so far (arrays keep an unused empty set).
-  std::vector<std::set<std::string>> open;
-  const nlohmann::json::parser_callback_t callback =
-      [&](int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        switch (event) {
-          case nlohmann::json::parse_event_t::object_start:
-          case nlohmann::json::parse_event_t::array_start:
-            open.emplace_back();
-            if (static_cast<int>(open.size()) > max_depth) {
-              throw Abort{"JSON nested deeper than " + std::to_string(max_depth) + " levels"};
-            }
-            break;
-          case nlohmann::json::parse_event_t::object_end:
-          case nlohmann::json::parse_event_t::array_end:
-            if (!open.empty()) open.pop_back();
-            break;
-          case nlohmann::json::parse_event_t::key:
-            if (!open.empty() && !open.back().insert(parsed.get<std::string>()).second) {
-              throw Abort{"duplicate key \"" + parsed.get<std::string>() + "\" in a JSON object"};
-            }
-            break;
-          case nlohmann::json::parse_event_t::value:
-            break;
-        }
-        return true;
-      };
   try {
-    out = nlohmann::json::parse(text.begin(), text.end(), callback, true, false);
-    return true;
+    StrictDomBuilder builder(out, max_depth);
+    if (nlohmann::json::sax_parse(text.begin(), text.end(), &builder)) return true;
+    throw Abort{builder.problem()};
   } catch (const Abort& a) {
     const JsonTextMap map(text);
     const std::size_t at = first_structure_problem(map, text, max_depth);

@@ -242,6 +242,16 @@ Value Value::set(std::vector<Value> elements) {
 
 Value Value::record(std::vector<std::pair<std::string, Value>> fields) {
   auto node = make_node(Kind::Record);
+  // Fields from a JSON object (a std::map) or a record literal usually arrive sorted and unique
+  // already: then there is nothing to sort and nothing to drop.
+  const bool sorted_unique =
+      std::adjacent_find(fields.begin(), fields.end(), [](const auto& a, const auto& b) {
+        return !(a.first < b.first);
+      }) == fields.end();
+  if (sorted_unique) {
+    node->fields = std::move(fields);
+    return Value(std::move(node));
+  }
   // Stable, then keep the last of equal keys: a later field wins, as in a JSON object.
   std::stable_sort(fields.begin(), fields.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
