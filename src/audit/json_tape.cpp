@@ -132,86 +132,10 @@ bool JsonTape::parse_value(int depth) {
   }
   const char c = text_[pos_];
   switch (c) {
-    case '{': {
-      if (depth >= kMaxDepth) {
-        return fail("nesting too deep");
-      }
-      const auto self = static_cast<std::uint32_t>(nodes_.size());
-      nodes_.push_back(Node{NodeType::Object});
-      ++pos_;
-      skip_ws();
-      std::uint32_t count = 0;
-      if (pos_ < text_.size() && text_[pos_] == '}') {
-        ++pos_;
-      } else {
-        while (true) {
-          skip_ws();
-          if (pos_ >= text_.size() || text_[pos_] != '"') {
-            return fail("expected a member name");
-          }
-          if (!parse_string()) {
-            return false;
-          }
-          skip_ws();
-          if (pos_ >= text_.size() || text_[pos_] != ':') {
-            return fail("expected ':'");
-          }
-          ++pos_;
-          skip_ws();
-          if (!parse_value(depth + 1)) {
-            return false;
-          }
-          ++count;
-          skip_ws();
-          if (pos_ < text_.size() && text_[pos_] == ',') {
-            ++pos_;
-            continue;
-          }
-          if (pos_ < text_.size() && text_[pos_] == '}') {
-            ++pos_;
-            break;
-          }
-          return fail("expected ',' or '}'");
-        }
-      }
-      nodes_[self].count = count;
-      nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
-      return true;
-    }
-    case '[': {
-      if (depth >= kMaxDepth) {
-        return fail("nesting too deep");
-      }
-      const auto self = static_cast<std::uint32_t>(nodes_.size());
-      nodes_.push_back(Node{NodeType::Array});
-      ++pos_;
-      skip_ws();
-      std::uint32_t count = 0;
-      if (pos_ < text_.size() && text_[pos_] == ']') {
-        ++pos_;
-      } else {
-        while (true) {
-          skip_ws();
-          if (!parse_value(depth + 1)) {
-            return false;
-          }
-          ++count;
-          skip_ws();
-          if (pos_ < text_.size() && text_[pos_] == ',') {
-            ++pos_;
-            continue;
-          }
-          if (pos_ < text_.size() && text_[pos_] == ']') {
-            ++pos_;
-            break;
-          }
-          return fail("expected ',' or ']'");
-        }
-      }
-      nodes_[self].count = count;
-      nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
-      return true;
-    }
+    case '{':
+      return parse_container(depth, NodeType::Object);
+    case '[':
+      return parse_container(depth, NodeType::Array);
     case '"':
       return parse_string();
     case 't':
@@ -223,6 +147,65 @@ bool JsonTape::parse_value(int depth) {
     default:
       return parse_number();
   }
+}
+
+// An object or an array, from its opening bracket: the same loop, objects reading a member name
+// and ':' before each value.
+bool JsonTape::parse_container(int depth, NodeType type) {
+  if (depth >= kMaxDepth) {
+    return fail("nesting too deep");
+  }
+  const bool object = type == NodeType::Object;
+  const char close = object ? '}' : ']';
+  const auto self = static_cast<std::uint32_t>(nodes_.size());
+  nodes_.push_back(Node{type});
+  ++pos_;
+  skip_ws();
+  std::uint32_t count = 0;
+  if (pos_ < text_.size() && text_[pos_] == close) {
+    ++pos_;
+  } else {
+    while (true) {
+      skip_ws();
+      if (object && !parse_member_name()) {
+        return false;
+      }
+      if (!parse_value(depth + 1)) {
+        return false;
+      }
+      ++count;
+      skip_ws();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == close) {
+        ++pos_;
+        break;
+      }
+      return fail(object ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+  }
+  nodes_[self].count = count;
+  nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
+  return true;
+}
+
+// A member name, the ':' after it and the white space before the value.
+bool JsonTape::parse_member_name() {
+  if (pos_ >= text_.size() || text_[pos_] != '"') {
+    return fail("expected a member name");
+  }
+  if (!parse_string()) {
+    return false;
+  }
+  skip_ws();
+  if (pos_ >= text_.size() || text_[pos_] != ':') {
+    return fail("expected ':'");
+  }
+  ++pos_;
+  skip_ws();
+  return true;
 }
 
 bool JsonTape::parse_literal(std::string_view word, NodeType type) {

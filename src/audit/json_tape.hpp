@@ -56,6 +56,8 @@ class JsonTape {
 
  private:
   bool parse_value(int depth);
+  bool parse_container(int depth, NodeType type);
+  bool parse_member_name();
   bool parse_string();
   bool parse_number();
   bool parse_literal(std::string_view word, NodeType type);

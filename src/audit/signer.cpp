@@ -71,34 +71,55 @@ std::string pem_of(EVP_PKEY* key, bool private_key) {
 
 bool is_ed25519(EVP_PKEY* key) { return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519; }
 
-}  // namespace
+enum class PemKind { Private, Public };
 
-Result<VerifyingKey> VerifyingKey::from_pem(std::string_view pem) {
+// One Ed25519 key from PEM text: PKCS#8 for a private key, SubjectPublicKeyInfo for a public one.
+Result<detail::PkeyPtr> read_ed25519_pem(std::string_view pem, PemKind kind) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  detail::PkeyPtr key(kind == PemKind::Private
+                          ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr)
+                          : PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr));
   BIO_free(bio);
-  if (key == nullptr) {
-    return fail("not a PEM public key (SubjectPublicKeyInfo): " + openssl_error());
+  const char* what = kind == PemKind::Private ? "private" : "public";
+  if (!key) {
+    const char* format = kind == PemKind::Private ? "PKCS#8" : "SubjectPublicKeyInfo";
+    return fail(std::string("not a PEM ") + what + " key (" + format + "): " + openssl_error());
   }
-  VerifyingKey out;
-  out.key_.reset(key);
-  if (!is_ed25519(key)) {
-    return fail("public key is not an Ed25519 key");
+  if (!is_ed25519(raw(key))) {
+    return fail(std::string(what) + " key is not an Ed25519 key");
   }
-  out.key_id_ = key_id_of(key);
-  return out;
+  return key;
 }
 
-Result<VerifyingKey> VerifyingKey::load(const std::filesystem::path& file) {
+// Key::from_pem over the contents of `file`; errors name the file.
+template <typename Key>
+Result<Key> load_key_file(const std::filesystem::path& file) {
   auto text = read_file(file);
   if (!text) {
     return tl::unexpected(text.error());
   }
-  auto key = from_pem(*text);
+  auto key = Key::from_pem(*text);
   if (!key) {
     return fail(file.string() + ": " + key.error().message);
   }
   return key;
+}
+
+}  // namespace
+
+Result<VerifyingKey> VerifyingKey::from_pem(std::string_view pem) {
+  auto key = read_ed25519_pem(pem, PemKind::Public);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  VerifyingKey out;
+  out.key_id_ = key_id_of(raw(*key));
+  out.key_ = std::move(*key);
+  return out;
+}
+
+Result<VerifyingKey> VerifyingKey::load(const std::filesystem::path& file) {
+  return load_key_file<VerifyingKey>(file);
 }
 
 bool VerifyingKey::verify(std::string_view message, std::string_view signature) const {
@@ -116,31 +137,18 @@ bool VerifyingKey::verify(std::string_view message, std::string_view signature) 
 std::string VerifyingKey::public_pem() const { return pem_of(raw(key_), false); }
 
 Result<SigningKey> SigningKey::from_pem(std::string_view pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (key == nullptr) {
-    return fail("not a PEM private key (PKCS#8): " + openssl_error());
+  auto key = read_ed25519_pem(pem, PemKind::Private);
+  if (!key) {
+    return tl::unexpected(key.error());
   }
   SigningKey out;
-  out.key_.reset(key);
-  if (!is_ed25519(key)) {
-    return fail("private key is not an Ed25519 key");
-  }
-  out.key_id_ = key_id_of(key);
+  out.key_id_ = key_id_of(raw(*key));
+  out.key_ = std::move(*key);
   return out;
 }
 
 Result<SigningKey> SigningKey::load(const std::filesystem::path& file) {
-  auto text = read_file(file);
-  if (!text) {
-    return tl::unexpected(text.error());
-  }
-  auto key = from_pem(*text);
-  if (!key) {
-    return fail(file.string() + ": " + key.error().message);
-  }
-  return key;
+  return load_key_file<SigningKey>(file);
 }
 
 Result<SigningKey> SigningKey::generate() {

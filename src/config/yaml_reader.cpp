@@ -149,12 +149,13 @@ bool Section::boolean(std::string_view key, bool& out) {
   return false;
 }
 
-bool Section::int64(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+template <typename T>
+bool Section::integer_in_range(std::string_view key, T& out, T min, T max) {
   auto text = scalar(key);
   if (!text) {
     return false;
   }
-  std::int64_t value = 0;
+  T value = 0;
   if (!parse_integer(*text, value) || value < min || value > max) {
     reader_.error(*find(key), child(key) + ": '" + *text + "' must be an integer from " +
                                   std::to_string(min) + " to " + std::to_string(max));
@@ -164,20 +165,33 @@ bool Section::int64(std::string_view key, std::int64_t& out, std::int64_t min, s
   return true;
 }
 
-bool Section::uint64(std::string_view key, std::uint64_t& out, std::uint64_t min,
-                     std::uint64_t max) {
+template <typename T, typename Parse, typename DescribeRange>
+bool Section::parsed_in_range(std::string_view key, T& out, T min, T max, Parse parse,
+                              DescribeRange describe_range) {
   auto text = scalar(key);
   if (!text) {
     return false;
   }
-  std::uint64_t value = 0;
-  if (!parse_integer(*text, value) || value < min || value > max) {
-    reader_.error(*find(key), child(key) + ": '" + *text + "' must be an integer from " +
-                                  std::to_string(min) + " to " + std::to_string(max));
+  auto value = parse(*text);
+  if (!value) {
+    reader_.error(*find(key), child(key) + ": " + value.error().message);
     return false;
   }
-  out = value;
+  if (*value < min || *value > max) {
+    reader_.error(*find(key), child(key) + ": " + *text + " must be from " + describe_range());
+    return false;
+  }
+  out = *value;
   return true;
+}
+
+bool Section::int64(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+  return integer_in_range(key, out, min, max);
+}
+
+bool Section::uint64(std::string_view key, std::uint64_t& out, std::uint64_t min,
+                     std::uint64_t max) {
+  return integer_in_range(key, out, min, max);
 }
 
 bool Section::uint32(std::string_view key, std::uint32_t& out, std::uint32_t min,
@@ -192,43 +206,16 @@ bool Section::uint32(std::string_view key, std::uint32_t& out, std::uint32_t min
 
 bool Section::byte_size(std::string_view key, std::uint64_t& out, std::uint64_t min,
                         std::uint64_t max) {
-  auto text = scalar(key);
-  if (!text) {
-    return false;
-  }
-  auto value = parse_byte_size(*text);
-  if (!value) {
-    reader_.error(*find(key), child(key) + ": " + value.error().message);
-    return false;
-  }
-  if (*value < min || *value > max) {
-    reader_.error(*find(key), child(key) + ": " + *text + " must be from " + std::to_string(min) +
-                                  " to " + std::to_string(max) + " bytes");
-    return false;
-  }
-  out = *value;
-  return true;
+  return parsed_in_range(key, out, min, max, parse_byte_size, [&] {
+    return std::to_string(min) + " to " + std::to_string(max) + " bytes";
+  });
 }
 
 bool Section::duration(std::string_view key, std::chrono::milliseconds& out,
                        std::chrono::milliseconds min, std::chrono::milliseconds max) {
-  auto text = scalar(key);
-  if (!text) {
-    return false;
-  }
-  auto value = parse_duration(*text);
-  if (!value) {
-    reader_.error(*find(key), child(key) + ": " + value.error().message);
-    return false;
-  }
-  if (*value < min || *value > max) {
-    reader_.error(*find(key), child(key) + ": " + *text + " must be from " +
-                                  std::to_string(min.count()) + "ms to " +
-                                  std::to_string(max.count()) + "ms");
-    return false;
-  }
-  out = *value;
-  return true;
+  return parsed_in_range(key, out, min, max, parse_duration, [&] {
+    return std::to_string(min.count()) + "ms to " + std::to_string(max.count()) + "ms";
+  });
 }
 
 bool Section::seconds(std::string_view key, std::chrono::seconds& out, std::chrono::seconds min,

@@ -107,6 +107,14 @@ class Section {
  private:
   // The scalar text of `key`, reporting a non-scalar; nullopt when absent or invalid.
   std::optional<std::string> scalar(std::string_view key);
+  // int64/uint64: an integer scalar in [min, max].
+  template <typename T>
+  bool integer_in_range(std::string_view key, T& out, T min, T max);
+  // byte_size/duration: the scalar through `parse` (text -> Result<T>), then in [min, max];
+  // `describe_range()` words the bounds for the error.
+  template <typename T, typename Parse, typename DescribeRange>
+  bool parsed_in_range(std::string_view key, T& out, T min, T max, Parse parse,
+                       DescribeRange describe_range);
 
   YamlReader& reader_;
   std::string path_;
