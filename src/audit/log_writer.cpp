@@ -174,17 +174,55 @@ std::int64_t FileAuditLog::now_ms() const {
 }
 
 void FileAuditLog::enqueue(RecordTemplate record, AppendCompletion done) {
-  {
-    std::unique_lock lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back(Pending{std::move(record), std::move(done)});
-      lock.unlock();
-      wake_.notify_one();
-      return;
-    }
+  const bool gated = record.kind != RecordKind::Outcome;
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    ++failed_;
+    done(fail("audit log is closed"));
+    return;
   }
-  ++failed_;
-  done(fail("audit log is closed"));
+  queue_.push_back(Pending{std::move(record), std::move(done), gated});
+  if (writing_) {
+    return;  // the token holder writes the queue (or wakes the writer thread) before letting go
+  }
+  if (!healthy_ || rotate_due_) {
+    // Recovery and rotation (and every record until they are done) are the writer thread's.
+    const bool wake = writer_waiting_;
+    lock.unlock();
+    if (wake) {
+      wake_.notify_one();
+    }
+    return;
+  }
+  writing_ = true;
+  drain_inline(lock);
+}
+
+void FileAuditLog::drain_inline(std::unique_lock<std::mutex>& lock) {
+  while (!queue_.empty() && healthy_ && !rotate_due_) {
+    batch_.swap(queue_);
+    lock.unlock();
+    write_batch(batch_, false);
+    batch_.clear();
+    lock.lock();
+  }
+  writing_ = false;
+  // Wake the writer thread only when it has something to do: a wake-up per inline write would
+  // cost the very context switch the inline path avoids. The first unsynced write after a sync
+  // wakes it once, so that it plans the next sync sync_interval from now — unless a strict group
+  // is waiting, whose fdatasync will cover this write anyway.
+  if (first_unsynced_write_) {
+    first_unsynced_write_ = false;
+    reschedule_ = reschedule_ || awaiting_.empty();
+  }
+  const bool wake = writer_waiting_ &&
+                    (writer_wants_token_ || rotate_due_ || reschedule_ || !queue_.empty() ||
+                     awaiting_.size() >= wake_at_awaiting_);
+  lock.unlock();
+  if (wake) {
+    wake_.notify_one();
+  }
 }
 
 void FileAuditLog::append(DecisionEvent event, AppendCompletion done) {
@@ -224,6 +262,7 @@ AuditLogStats FileAuditLog::stats() const {
   s.appended = appended_.load();
   s.failed = failed_.load();
   s.batches = batches_.load();
+  s.syncs = syncs_.load();
   s.checkpoints = checkpoints_.load();
   s.recoveries = recoveries_.load();
   s.rotations = rotations_.load();
@@ -245,26 +284,172 @@ SteadyClock::time_point FileAuditLog::next_deadline() const {
   return std::min(deadline, file_started_ + options_.rotate_interval);
 }
 
+void FileAuditLog::take_token(std::unique_lock<std::mutex>& lock) {
+  writer_wants_token_ = true;
+  writer_waiting_ = true;
+  wake_.wait(lock, [this] { return !writing_; });  // an inline writer wakes us when it lets go
+  writer_wants_token_ = false;
+  writer_waiting_ = false;
+  writing_ = true;
+}
+
 void FileAuditLog::run() {
-  std::vector<Pending> batch;
+  deadline_ = next_deadline();  // no append can run before open() returns
+  std::unique_lock lock(mutex_);
   while (true) {
-    const auto deadline = next_deadline();
-    bool stopping = false;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait_until(lock, deadline, [this] { return !queue_.empty() || stopping_; });
-      batch.swap(queue_);
-      stopping = stopping_;
+    writer_waiting_ = true;
+    wake_.wait_until(lock, deadline_, [this] {
+      return stopping_ || rotate_due_ || reschedule_ || !awaiting_.empty() ||
+             (!writing_ && !queue_.empty());
+    });
+    writer_waiting_ = false;
+    if (!awaiting_.empty() && !stopping_ && !rotate_due_) {
+      group_commit(lock);
+      const bool more = rotate_due_ || reschedule_ || (!writing_ && !queue_.empty()) ||
+                        SteadyClock::now() >= deadline_ || !healthy_;
+      if (!more) {
+        continue;  // the hot strict loop: sync, complete, next group
+      }
     }
-    if (!batch.empty()) {
-      write_batch(batch);
-      batch.clear();
+    take_token(lock);
+    batch_.swap(queue_);
+    rotate_due_ = false;
+    reschedule_ = false;
+    const bool stopping = stopping_;
+    lock.unlock();
+
+    if (!batch_.empty()) {
+      write_batch(batch_, true);
+      batch_.clear();
     }
     housekeeping(stopping);
     if (stopping) {
+      settle_awaiting();  // written before the final checkpoint: sync and complete them
+    }
+    const bool sync_due = !stopping && healthy_ && unsynced_ &&
+                          SteadyClock::now() - last_sync_ >= options_.sync_interval;
+    deadline_ = next_deadline();
+
+    lock.lock();
+    writing_ = false;
+    if (stopping) {
       return;
     }
+    if (sync_due) {
+      // Callers keep writing inline while the disk syncs.
+      lock.unlock();
+      periodic_sync();
+      lock.lock();
+    }
   }
+}
+
+void FileAuditLog::group_commit(std::unique_lock<std::mutex>& lock) {
+  // Closed-loop callers released by the last sync come back within a few µs each: waiting a
+  // little for as many as the last group had makes one fdatasync carry all of them instead of
+  // half (which would halve strict throughput). One caller at a time never waits (1 >= 1).
+  const std::size_t want = last_group_size_;
+  if (awaiting_.size() < want) {
+    const auto patience = std::min<SteadyClock::duration>(last_sync_duration_ / 2,
+                                                          std::chrono::microseconds(250));
+    wake_at_awaiting_ = want;
+    writer_waiting_ = true;
+    wake_.wait_until(lock, SteadyClock::now() + patience,
+                     [&] { return stopping_ || awaiting_.size() >= want; });
+    writer_waiting_ = false;
+    wake_at_awaiting_ = 1;
+  }
+  group_.swap(awaiting_);
+  group_start_ = std::move(awaiting_start_);
+  awaiting_start_.reset();
+  lock.unlock();
+  sync_group(group_, false);
+  lock.lock();
+}
+
+void FileAuditLog::sync_group(std::vector<Awaiting>& group, bool token_held) {
+  // Only this thread replaces fd_ and file_, so both stay valid without the token. Everything in
+  // `group` was written before it was handed over, so this fdatasync covers it; records written
+  // after the flag is cleared set it again.
+  unsynced_ = false;
+  const auto started = SteadyClock::now();
+  std::string why;
+  if (::fdatasync(fd_) != 0) {
+    why = errno_message("fdatasync", errno);
+  } else if (struct stat st {}; ::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
+    why = "the audit file " + file_.string() + " was removed";
+  }
+  last_sync_ = SteadyClock::now();
+  last_sync_duration_ = last_sync_ - started;
+  ++syncs_;
+  if (why.empty()) {
+    if (group.empty()) {
+      return;
+    }
+    group_start_.reset();
+    last_group_size_ = group.size();
+    appended_ += group.size();
+    for (auto& a : group) {
+      a.done(std::move(a.receipt));
+    }
+    group.clear();
+    return;
+  }
+  // Not known durable: the group's calls are refused, and the chain and the file go back to
+  // where the group started (recover() cuts the file there), which also refuses the strict
+  // records written after it; outcome records written meanwhile are lost with them.
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!token_held) {
+    lock.lock();
+    take_token(lock);
+  } else {
+    lock.lock();
+  }
+  std::vector<Awaiting> later;
+  later.swap(awaiting_);
+  awaiting_start_.reset();
+  lock.unlock();
+  if (!group.empty()) {
+    why += "; records from sequence " + std::to_string(group.front().receipt.sequence) +
+           " on were refused and are cut";
+  }
+  if (group_start_) {
+    state_ = group_start_->state;
+    file_size_ = group_start_->file_size;
+    group_start_.reset();
+  }
+  mark_failed(why);
+  if (!token_held) {
+    lock.lock();
+    writing_ = false;
+    lock.unlock();
+  }
+  failed_ += group.size() + later.size();
+  for (auto& a : group) {
+    a.done(fail("audit record not durable: " + why));
+  }
+  for (auto& a : later) {
+    a.done(fail("audit record not durable: " + why));
+  }
+  group.clear();
+}
+
+void FileAuditLog::settle_awaiting() {
+  {
+    std::lock_guard lock(mutex_);
+    if (awaiting_.empty()) {
+      return;
+    }
+    group_.swap(awaiting_);
+    group_start_ = std::move(awaiting_start_);
+    awaiting_start_.reset();
+  }
+  sync_group(group_, true);
+}
+
+void FileAuditLog::periodic_sync() {
+  std::vector<Awaiting> none;
+  sync_group(none, false);
 }
 
 void FileAuditLog::fail_all(std::vector<Pending>& batch, const std::string& why) {
@@ -274,7 +459,7 @@ void FileAuditLog::fail_all(std::vector<Pending>& batch, const std::string& why)
   }
 }
 
-void FileAuditLog::write_batch(std::vector<Pending>& batch) {
+void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_thread) {
   if (!healthy_) {
     last_retry_ = SteadyClock::now();
     if (auto r = recover(); !r) {
@@ -282,12 +467,25 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch) {
       return;
     }
   }
-  const ChainState before = state_;
-  buffer_.clear();
-  std::vector<AppendReceipt> receipts;
-  receipts.reserve(batch.size());
+  if (on_writer_thread && file_size_ >= options_.rotate_bytes) {
+    (void)rotate(std::chrono::system_clock::now());  // a full file takes no more records
+    if (!healthy_) {
+      fail_all(batch, "audit log unavailable: " + failure_);
+      return;
+    }
+  }
+  const bool strict = options_.mode == DurabilityMode::Strict;
+  bool gated = false;
   for (const auto& p : batch) {
-    receipts.push_back(add_record(p.record));
+    gated = gated || p.gated;
+  }
+  // Copy-assigned into a member: reuses its storage, no allocation per batch.
+  rollback_ = state_;
+  const ChainState& before = rollback_;
+  buffer_.clear();
+  receipts_.clear();
+  for (auto& p : batch) {
+    receipts_.push_back(add_record(p.record));
     if (state_.records_since_checkpoint >= options_.checkpoint_every_records) {
       if (auto cp = add_checkpoint("count"); !cp) {
         state_ = before;
@@ -296,16 +494,42 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch) {
       }
     }
   }
-  if (auto flushed = flush(options_.mode == DurabilityMode::Strict, before); !flushed) {
+  // Batched mode checks after each write holding a gated record that the file still has a name
+  // (fail closed: a decision written to a removed file would be lost); strict mode checks after
+  // the fdatasync instead (sync_group). Outcome records alone are not checked: one fstat less
+  // per call, and the next gated record or sync notices.
+  if (auto flushed = flush(false, before, gated && !strict); !flushed) {
     fail_all(batch, "audit record not written: " + flushed.error().message);
     return;
   }
-  appended_ += batch.size();
+  bool awaited = false;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(std::move(receipts[i]));
+    if (strict && batch[i].gated) {
+      awaited = true;
+      continue;
+    }
+    ++appended_;
+    batch[i].done(std::move(receipts_[i]));
+  }
+  if (awaited) {
+    std::lock_guard lock(mutex_);
+    if (awaiting_.empty()) {
+      awaiting_start_ = GroupStart{rollback_, file_size_ - buffer_.size()};
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].gated) {
+        awaiting_.push_back(Awaiting{std::move(batch[i].done), std::move(receipts_[i])});
+      }
+    }
   }
   if (file_size_ >= options_.rotate_bytes) {
-    (void)rotate(std::chrono::system_clock::now());
+    if (on_writer_thread) {
+      (void)rotate(std::chrono::system_clock::now());
+    } else {
+      // Rotation fdatasyncs and opens files: the writer thread's job (woken when we let go).
+      std::lock_guard lock(mutex_);
+      rotate_due_ = true;
+    }
   }
 }
 
@@ -327,9 +551,6 @@ void FileAuditLog::housekeeping(bool stopping) {
       (void)flush(true, before);
     }
     return;
-  }
-  if (unsynced_ && now - last_sync_ >= options_.sync_interval) {
-    (void)sync_now();
   }
   if (state_.records_since_checkpoint > 0 &&
       now - last_checkpoint_ >= options_.checkpoint_interval) {
@@ -353,7 +574,14 @@ AppendReceipt FileAuditLog::add_record(const RecordTemplate& record) {
   buffer_ += line_;
   state_.tree.append_leaf(merkle_leaf_hash(fp));
   state_.sequence = seq;
-  state_.last = ChainLink{seq, record.uid, fp};
+  if (state_.last) {
+    // Reuses the link's string (uids have one length): no allocation per record.
+    state_.last->sequence = seq;
+    state_.last->uid.assign(record.uid);
+    state_.last->fingerprint = fp;
+  } else {
+    state_.last = ChainLink{seq, record.uid, fp};
+  }
   if (record.kind == RecordKind::Checkpoint) {
     state_.records_since_checkpoint = 0;
   } else {
@@ -397,17 +625,20 @@ void FileAuditLog::mark_failed(const std::string& why) {
   last_error_ = why;
 }
 
-Result<void> FileAuditLog::flush(bool sync, const ChainState& before) {
+Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check_removed) {
   Result<void> result;
   if (fd_ < 0) {
     result = fail("no audit file is open");
   } else {
     result = write_all(fd_, buffer_);
-    if (result && sync && ::fdatasync(fd_) != 0) {
-      result = fail(errno_message("fdatasync", errno));
+    if (result && sync) {
+      ++syncs_;
+      if (::fdatasync(fd_) != 0) {
+        result = fail(errno_message("fdatasync", errno));
+      }
     }
     struct stat st {};
-    if (result && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
+    if (result && check_removed && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
       result = fail("the audit file " + file_.string() + " was removed");
     }
   }
@@ -421,20 +652,9 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before) {
   if (sync) {
     last_sync_ = SteadyClock::now();
     unsynced_ = false;
-  } else {
-    unsynced_ = true;
+  } else if (!unsynced_.exchange(true)) {
+    first_unsynced_write_ = true;
   }
-  return {};
-}
-
-Result<void> FileAuditLog::sync_now() {
-  if (::fdatasync(fd_) != 0) {
-    const std::string why = errno_message("fdatasync", errno);
-    mark_failed(why);
-    return fail(why);
-  }
-  last_sync_ = SteadyClock::now();
-  unsynced_ = false;
   return {};
 }
 
@@ -473,13 +693,29 @@ Result<void> FileAuditLog::rotate(std::chrono::system_clock::time_point now) {
   if (auto flushed = flush(true, before); !flushed) {
     return flushed;
   }
+  // Strict records written to this file were made durable by that flush (fdatasync + name
+  // check): they complete once the rotation is done, as a record that fills the file does.
+  std::vector<Awaiting> synced;
+  {
+    std::lock_guard lock(mutex_);
+    synced.swap(awaiting_);
+    awaiting_start_.reset();
+  }
+  const auto complete_synced = [&] {
+    appended_ += synced.size();
+    for (auto& a : synced) {
+      a.done(std::move(a.receipt));
+    }
+  };
   ::close(fd_);
   fd_ = -1;
   if (auto opened = open_next_file(name); !opened) {
     mark_failed("rotation: " + opened.error().message);
+    complete_synced();
     return opened;
   }
   ++rotations_;
+  complete_synced();
   apply_retention();
   return {};
 }
@@ -503,6 +739,9 @@ void FileAuditLog::apply_retention() {
 }
 
 Result<void> FileAuditLog::recover() {
+  if (fd_ >= 0) {
+    settle_awaiting();  // strict records written before the failure: durable or refused now
+  }
   std::uint64_t cut = 0;
   std::string what;
   bool new_file = fd_ < 0;

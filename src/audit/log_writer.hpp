@@ -1,7 +1,18 @@
 // FileAuditLog: the AuditLog implementation. Callers canonicalise their record on their own
-// thread (make_*_record) and queue it; one writer thread seals records into the chain, writes
-// everything that queued up while the previous write/fdatasync ran in one write (group
-// commit), then runs the completions. Private to the audit module.
+// thread (make_*_record). Whoever holds the "writer token" (a flag under mutex_) owns the chain,
+// the buffer and the file, so chain order = sequence order = file order:
+//  - A caller that finds the token free takes it and seals + writes its record itself: one
+//    write(2), no hand-off, no thread wake-up. A caller that finds it taken only queues its
+//    record; the holder writes everything queued before it lets go (one write for all).
+//  - Batched mode, and outcome records in strict mode: the completion runs right after the
+//    write. The writer thread fdatasyncs every sync_interval (without the token).
+//  - Strict mode, decision and admin records ("gated": forwarding waits for them): after the
+//    write, the record waits in awaiting_ for the writer thread, which fdatasyncs (without the
+//    token, so callers keep writing the next group meanwhile: pipelined group commit), checks
+//    the file still has a name, and only then runs the completions.
+//  - The writer thread also owns checkpoints by time, rotation and recovery after a failure;
+//    only it ever replaces the file, and records go to it while the log is failing.
+// Private to the audit module.
 #pragma once
 
 #include <atomic>
@@ -40,6 +51,15 @@ class FileAuditLog final : public AuditLog {
   struct Pending {
     RecordTemplate record;
     AppendCompletion done;
+    // Forwarding waits for this record (decision, admin): a removed file must be noticed
+    // before its completion, and in strict mode it is fdatasynced first. Outcome records are not
+    // gated (DESIGN.md: they may be written in batched mode).
+    bool gated = true;
+  };
+  // A strict-mode gated record that is written and waits for the next fdatasync.
+  struct Awaiting {
+    AppendCompletion done;
+    AppendReceipt receipt;
   };
   // Everything that must roll back when a write fails.
   struct ChainState {
@@ -48,18 +68,43 @@ class FileAuditLog final : public AuditLog {
     MerkleFrontier tree;
     std::uint64_t records_since_checkpoint = 0;
   };
+  // Where a strict group starts: if its fdatasync fails, the chain and the file go back here
+  // (the records from there on are refused and cut by recover()).
+  struct GroupStart {
+    ChainState state;
+    std::uint64_t file_size = 0;
+  };
 
   FileAuditLog(AuditLogOptions options, DirectoryLock lock);
   Result<void> start(std::chrono::system_clock::time_point now);
   void enqueue(RecordTemplate record, AppendCompletion done);
+  // Called with mutex_ held (lock) and the token taken: writes the queue inline until it is
+  // empty (or the log fails: recovery is the writer thread's), then gives the token back and
+  // wakes the writer thread if, and only if, it has something to do.
+  void drain_inline(std::unique_lock<std::mutex>& lock);
   void run();
-  void write_batch(std::vector<Pending>& batch);
+  // Writer thread, lock held, awaiting_ not empty: waits briefly for the group to fill (as many
+  // records as the last group had, at most half a sync), then syncs and completes it.
+  void group_commit(std::unique_lock<std::mutex>& lock);
+  // fdatasync + "still has a name" check, then completes (or fails) `group`. Writer thread;
+  // takes the token to mark the log failed unless `token_held`.
+  void sync_group(std::vector<Awaiting>& group, bool token_held);
+  // Token held, writer thread, before fd_ is closed or replaced: settles what waits on it.
+  void settle_awaiting();
+  void take_token(std::unique_lock<std::mutex>& lock);  // writer thread; lock held
+  // Token held: seals and writes `batch` in one write(2), then completes its records (strict
+  // gated ones are handed to awaiting_). `on_writer_thread`: may rotate (which fdatasyncs, so
+  // never on a caller's thread).
+  void write_batch(std::vector<Pending>& batch, bool on_writer_thread);
+  // The periodic fdatasync of records nobody waits for (batched mode; outcome records in strict
+  // mode), run by the writer thread without the token.
+  void periodic_sync();
   // Seals `record` onto the chain (state_) and appends its line to buffer_.
   AppendReceipt add_record(const RecordTemplate& record);
   Result<void> add_checkpoint(const char* reason, const std::string& next_file = {});
-  // Writes buffer_ (and fdatasyncs when `sync`); on failure rolls the chain and file back.
-  Result<void> flush(bool sync, const ChainState& before);
-  Result<void> sync_now();
+  // Writes buffer_ (and fdatasyncs when `sync`; checks that the file still has a name when
+  // `check_removed`); on failure rolls the chain back (recover() cuts the file back).
+  Result<void> flush(bool sync, const ChainState& before, bool check_removed = true);
   Result<void> rotate(std::chrono::system_clock::time_point now);
   Result<void> open_next_file(const std::string& name);
   void apply_retention();
@@ -77,7 +122,8 @@ class FileAuditLog final : public AuditLog {
   std::optional<SigningKey> signer_;
   std::string chain_uid_;
 
-  // Writer-thread state.
+  // The token holder's state (fd_, file_ and last_sync_ change only on the writer thread, so
+  // it may also read them without the token).
   int fd_ = -1;
   std::filesystem::path file_;
   std::uint64_t file_size_ = 0;   // bytes of complete, written records
@@ -85,8 +131,14 @@ class FileAuditLog final : public AuditLog {
   std::chrono::steady_clock::time_point last_sync_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::time_point last_retry_;
-  bool unsynced_ = false;
+  // Written records not yet fdatasynced. Set by token holders, cleared by the writer thread's
+  // sync (which runs without the token in batched mode).
+  std::atomic<bool> unsynced_{false};
+  bool first_unsynced_write_ = false;  // token holder: this write made the file unsynced
   ChainState state_;
+  ChainState rollback_;           // write_batch: state_ before the batch
+  std::vector<Pending> batch_;    // the records being written (swapped with queue_)
+  std::vector<AppendReceipt> receipts_;
   std::string buffer_;
   std::string line_;
   Sha256 hasher_;
@@ -98,6 +150,7 @@ class FileAuditLog final : public AuditLog {
   std::atomic<std::uint64_t> appended_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> syncs_{0};
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> recoveries_{0};
   std::atomic<std::uint64_t> rotations_{0};
@@ -106,6 +159,19 @@ class FileAuditLog final : public AuditLog {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Pending> queue_;    // guarded by mutex_
+  std::vector<Awaiting> awaiting_;  // written, waiting for fdatasync (guarded by mutex_)
+  std::optional<GroupStart> awaiting_start_;  // where awaiting_'s group starts (mutex_)
+  std::size_t wake_at_awaiting_ = 1;  // wake the writer thread at this many (guarded by mutex_)
+  bool writing_ = false;          // the writer token (guarded by mutex_)
+  bool writer_waiting_ = false;   // the writer thread sleeps on wake_ (guarded by mutex_)
+  bool writer_wants_token_ = false;  // ... and waits for the token (guarded by mutex_)
+  bool rotate_due_ = false;       // an inline write filled the file (guarded by mutex_)
+  bool reschedule_ = false;       // the file became unsynced: plan a sync (guarded by mutex_)
+  std::chrono::steady_clock::time_point deadline_;  // writer thread only
+  std::vector<Awaiting> group_;          // writer thread only: the group being synced
+  std::optional<GroupStart> group_start_;  // writer thread only
+  std::size_t last_group_size_ = 1;      // writer thread only
+  std::chrono::steady_clock::duration last_sync_duration_{};  // writer thread only
   bool stopping_ = false;         // guarded by mutex_
   bool closed_ = false;           // guarded by mutex_
   std::thread writer_;

@@ -5,7 +5,7 @@
 
 namespace portcullis::net {
 
-// 32 lowercase hex characters from a per-thread CSPRNG-seeded generator; unique per process
+// 32 lowercase hex characters, 16 bytes from OpenSSL's CSPRNG; unique per process
 // with overwhelming probability, never derived from client input.
 [[nodiscard]] std::string make_request_id();
 

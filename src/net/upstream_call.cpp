@@ -60,7 +60,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
         spec_(std::move(spec)),
         done_(std::move(done)),
         started_(std::chrono::steady_clock::now()),
-        chunk_(kChunkBytes) {}
+        chunk_(new char[kChunkBytes]) {}  // not zeroed: every byte is written before it is read
 
   void start() {
     upstream_ = spec_.pool->take_idle();
@@ -216,6 +216,12 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     down_.body().more = true;
     down_sr_.emplace(down_);
     client().tcp().expires_after(limits().body_timeout);
+    if (!sse_ && (up_parser_->is_done() || up_buffer_.size() > 0)) {
+      // The body (or its start) came with the head: send the head together with the first
+      // body bytes — one TLS record and one sendmsg instead of two. An event stream's head
+      // goes out at once instead: the agent must see the stream open before the first event.
+      return read_chunk();
+    }
     http::async_write_header(client(), *down_sr_,
                              beast::bind_front_handler(&Self::on_client_header, shared_from_this()));
   }
@@ -235,8 +241,8 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
       return write_out(0, true);
     }
     auto& body = up_parser_->get().body();
-    body.data = chunk_.data();
-    body.size = chunk_.size();
+    body.data = chunk_.get();
+    body.size = kChunkBytes;
     // Quiet event streams are normal (a server waiting to push): they get the long SSE limit.
     upstream_->tcp().expires_after(sse_ ? limits().sse_idle_timeout : spec_.pool->response_timeout());
     http::async_read_some(
@@ -250,9 +256,12 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
     if (ec) {
       upstream_failed_ = true;
+      if (!down_sr_->is_header_done()) {
+        return fail_after_header("upstream body: " + ec.message());  // nothing sent yet: 502
+      }
       return abort("upstream body: " + ec.message());
     }
-    const std::size_t got = chunk_.size() - up_parser_->get().body().size;
+    const std::size_t got = kChunkBytes - up_parser_->get().body().size;
     result_.response_bytes += got;
     const bool last = up_parser_->is_done();
     if (!sse_parser_) {
@@ -260,7 +269,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
     // tools/list over SSE: forward complete events, filtered; keep partial ones for later.
     events_.clear();
-    if (auto fed = sse_parser_->feed(std::string_view(chunk_.data(), got), events_); !fed) {
+    if (auto fed = sse_parser_->feed(std::string_view(chunk_.get(), got), events_); !fed) {
       return abort("upstream event stream: " + fed.error().message);
     }
     filtered_.clear();
@@ -296,7 +305,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
       return read_chunk();
     }
     auto& out = down_.body();
-    out.data = size == 0 ? nullptr : (sse_parser_ ? filtered_.data() : chunk_.data());
+    out.data = size == 0 ? nullptr : (sse_parser_ ? filtered_.data() : chunk_.get());
     out.size = size;
     out.more = !last;
     client().tcp().expires_after(limits().body_timeout);
@@ -482,7 +491,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
   beast::flat_buffer up_buffer_;
   std::optional<http::response_parser<http::buffer_body>> up_parser_;
   std::optional<http::response_parser<http::string_body>> whole_;
-  std::vector<char> chunk_;
+  std::unique_ptr<char[]> chunk_;
   http::response<http::buffer_body> down_;
   std::optional<http::response_serializer<http::buffer_body>> down_sr_;
   std::optional<protocol::SseParser> sse_parser_;

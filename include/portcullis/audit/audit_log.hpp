@@ -2,10 +2,13 @@
 //
 // Implemented by src/audit/log_writer.cpp; records are described in docs/audit.md.
 //
-// Threading: append() may be called from any thread and never blocks on disk; the record is
-// serialised, chained and written by one dedicated writer thread with group commit. The
-// completion runs on the writer thread once the record is durable in the configured mode (or
-// could not be written); it must not block — post back to your own strand/executor.
+// Threading: append() may be called from any thread and never waits for the disk to sync. A
+// record that only has to be written (batched mode; outcome records in strict mode) is chained
+// and written by the calling thread itself when no other thread is writing (one write(2), no
+// hand-off); records that must be fdatasynced first go to one dedicated writer thread with
+// group commit. The completion runs once the record is durable in the configured mode (or
+// could not be written) — inline in append(), on another appending thread, or on the writer
+// thread; it must not block and must not assume which — post back to your own strand/executor.
 #pragma once
 
 #include <chrono>
@@ -65,7 +68,8 @@ using AppendCompletion = std::function<void(Result<AppendReceipt>)>;
 struct AuditLogStats {
   std::uint64_t appended = 0;     // records made durable for callers
   std::uint64_t failed = 0;       // appends that failed (the gateway refused those requests)
-  std::uint64_t batches = 0;      // group commits (write calls)
+  std::uint64_t batches = 0;      // write calls (each carries every record queued meanwhile)
+  std::uint64_t syncs = 0;        // fdatasync calls (strict group commits, periodic syncs)
   std::uint64_t checkpoints = 0;  // checkpoint records written
   std::uint64_t recoveries = 0;   // recovery records written (start-up and after failures)
   std::uint64_t rotations = 0;
@@ -79,7 +83,7 @@ class AuditLog {
   // torn tail (appending a recovery record), and resumes the chain and sequence.
   static Result<std::unique_ptr<AuditLog>> open(const AuditLogOptions& options);
 
-  // Appends; `done` runs on the writer thread when the record is durable or failed. A failed
+  // Appends; `done` runs (see Threading above) when the record is durable or failed. A failed
   // append (disk full, I/O error, file removed) reports an Error and the log keeps trying to
   // recover for later appends. The record is built and canonicalised on the calling thread
   // (redaction included), so the writer thread only chains, writes and syncs. After close(),

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# profile.sh: one quick CPU-per-request measurement of the gateway alone, for the edit-measure
+# loop (bench.sh is the side-by-side comparison with nginx and HAProxy; this is not).
+#
+# Starts nginx as the upstream stand-in and `portcullis serve` with bench.sh's configuration
+# (one I/O thread, the 100-policy set, the chosen audit mode), drives it with ApacheBench over
+# keep-alive mTLS (`ab -k -c 8`, the 621-byte MCP tools/call of the harness) and prints:
+#   - per thread of the gateway: user/system ticks and voluntary context switches,
+#   - ab's summary (complete, failed, non-2xx, requests/s),
+#   - the gateway's CPU (user + system, all threads) per request in µs.
+#
+#   bench/gateway/profile.sh                           # build/release/portcullis, batched
+#   MODE=strict BIN=build/perf/portcullis bench/gateway/profile.sh
+#   PERF=1 bench/gateway/profile.sh     # also: perf record -g (3 s) into /tmp/perf.data
+#   STRACE=1 bench/gateway/profile.sh   # also: strace -c -f into /tmp/strace.txt
+#   NREQ=50000 CONC=1 bench/gateway/profile.sh          # light load: one connection
+#
+# Pinning: ab on CPU 0 (LOADGEN_CPU), gateway and upstream wherever the scheduler puts them
+# unless PROXY_CPU is set. Needs nginx, ab (apache2-utils), envsubst; the machine should be
+# otherwise quiet (check `uptime`): CPU per request is robust to some load, requests/s is not.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${BIN:-$ROOT/build/release/portcullis}
+MODE=${MODE:-batched}
+NREQ=${NREQ:-20000}
+CONC=${CONC:-8}
+LOADGEN_CPU=${LOADGEN_CPU:-0}
+UPSTREAM_PORT=${UPSTREAM_PORT:-18999}
+GATEWAY_PORT=${GATEWAY_PORT:-19555}
+[[ -x $BIN ]] || { echo "profile.sh: $BIN is not built" >&2; exit 2; }
+
+RUN=$(mktemp -d)
+mkdir -p "$RUN/pki" "$RUN/upstream/logs" "$RUN/upstream/tmp" "$RUN/gateway"
+"$HERE/gencerts.sh" "$RUN/pki" >/dev/null
+"$HERE/make_policies.sh" "$RUN/policies"
+sed -e "s|@RUN@|$RUN|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+  "$HERE/conf/upstream.nginx.conf.in" >"$RUN/upstream/nginx.conf"
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+nginx -p "$RUN/upstream" -c "$RUN/upstream/nginx.conf" -e "$RUN/upstream/startup.log" \
+  -g 'daemon off;' &
+pids+=($!)
+export PERF_CA=$RUN/pki/ca.crt PERF_SERVER_CERT=$RUN/pki/server.crt \
+  PERF_SERVER_KEY=$RUN/pki/server.key PERF_UPSTREAM_URL=http://127.0.0.1:$UPSTREAM_PORT/mcp \
+  PERF_RUN_DIR=$RUN/gateway BENCH_GATEWAY_PORT=$GATEWAY_PORT BENCH_POLICY_DIR=$RUN/policies \
+  BENCH_AUDIT_MODE=$MODE
+envsubst <"$HERE/gateway.yaml.in" >"$RUN/gateway/gw.yaml"
+if [[ -n ${PROXY_CPU:-} ]]; then
+  taskset -c "$PROXY_CPU" "$BIN" serve --config "$RUN/gateway/gw.yaml" 2>"$RUN/err.log" &
+else
+  "$BIN" serve --config "$RUN/gateway/gw.yaml" 2>"$RUN/err.log" &
+fi
+gw=$!
+pids+=($gw)
+sleep 1.5
+cat "$RUN/err.log"
+kill -0 "$gw" || { echo "profile.sh: the gateway did not start" >&2; exit 1; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
+before=$(cpu_ticks)
+tracer=
+if [[ -n ${PERF:-} ]]; then
+  perf record -F 500 --call-graph dwarf,16384 -o /tmp/perf.data -p "$gw" -- sleep 3 \
+    >/dev/null 2>&1 &
+  tracer=$!
+fi
+if [[ -n ${STRACE:-} ]]; then
+  strace -c -f -p "$gw" -o /tmp/strace.txt &
+  tracer=$!
+  sleep 0.5
+fi
+taskset -c "$LOADGEN_CPU" ab -q -k -n "$NREQ" -c "$CONC" -p "$HERE/load/tools-call.json" \
+  -T application/json -E "$RUN/pki/client.pem" "https://127.0.0.1:$GATEWAY_PORT/mcp" \
+  >"$RUN/ab.txt" 2>&1 || true
+after=$(cpu_ticks)
+
+for t in /proc/$gw/task/*; do
+  echo "thread $(cat "$t/comm") utime=$(awk '{print $14}' "$t/stat") stime=$(awk '{print $15}' "$t/stat") voluntary_switches=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")"
+done
+grep -E "Complete requests|Failed|Non-2xx|Requests per second|50%|99%" "$RUN/ab.txt" || cat "$RUN/ab.txt"
+ticks=$((after - before))
+hz=$(getconf CLK_TCK)
+echo "gateway CPU: $ticks ticks for $NREQ requests => $((ticks * 1000000 / hz / NREQ)) us/request (mode $MODE, ab -c $CONC, load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+if [[ -n ${PERF:-} ]]; then wait "$tracer" || true; fi
+if [[ -n ${STRACE:-} ]]; then kill -INT "$tracer"; sleep 1; fi
+echo "run folder: $RUN"

@@ -1,0 +1,170 @@
+// The writer's two paths (docs: src/audit/log_writer.hpp): records that only have to be written
+// are written by the appending thread itself; strict-mode decision and admin records wait for
+// the writer thread's pipelined group commit (fdatasync, then completion).
+#include <catch2/catch.hpp>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "audit_test_support.hpp"
+#include "portcullis/audit/verifier.hpp"
+
+using namespace audit_test;
+
+namespace {
+
+AuditLogOptions options_for(const std::filesystem::path& dir, DurabilityMode mode) {
+  AuditLogOptions o;
+  o.dir = dir;
+  o.mode = mode;
+  o.product_version = "test";
+  o.checkpoint_every_records = 10;
+  return o;
+}
+
+OutcomeEvent sample_outcome(const std::string& correlation_uid) {
+  OutcomeEvent e;
+  e.time_ms = 1764200000500;
+  e.correlation_uid = correlation_uid;
+  e.request_id = "req-1";
+  e.agent = "spiffe://example.org/agent/1";
+  e.route = "tools";
+  e.protocol = "mcp";
+  e.action = "tools/call";
+  e.upstream_status = 200;
+  e.latency_us = 1500;
+  return e;
+}
+
+bool intact(const std::filesystem::path& dir) {
+  auto report = verify_files({dir}, VerifyOptions{});
+  REQUIRE(report);
+  return report->intact();
+}
+
+}  // namespace
+
+TEST_CASE("in batched mode an append completes on the appending thread before append returns",
+          "[audit][writer][paths]") {
+  TempDir dir;
+  auto log = AuditLog::open(options_for(dir.path(), DurabilityMode::Batched));
+  REQUIRE(log);
+  const auto caller = std::this_thread::get_id();
+  bool completed = false;
+  std::thread::id completed_on;
+  (*log)->append(sample_decision(1), [&](Result<AppendReceipt> r) {
+    REQUIRE(r);
+    completed = true;
+    completed_on = std::this_thread::get_id();
+  });
+  CHECK(completed);
+  CHECK(completed_on == caller);
+  (*log)->close();
+  CHECK(intact(dir.path()));
+}
+
+TEST_CASE("in strict mode a decision completes only after an fdatasync, an outcome without one",
+          "[audit][writer][paths]") {
+  TempDir dir;
+  auto options = options_for(dir.path(), DurabilityMode::Strict);
+  options.sync_interval = std::chrono::milliseconds(60000);  // no periodic sync in this test
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  const std::uint64_t syncs_at_start = (*log)->stats().syncs;
+  auto decision = append_sync(**log, sample_decision(1));
+  REQUIRE(decision);
+  const std::uint64_t syncs_after_decision = (*log)->stats().syncs;
+  CHECK(syncs_after_decision > syncs_at_start);
+
+  // Acknowledged once written: no fdatasync for it (DESIGN.md: the outcome may be batched).
+  REQUIRE(append_sync(**log, sample_outcome(decision->uid)));
+  CHECK((*log)->stats().syncs == syncs_after_decision);
+  (*log)->close();
+  CHECK(intact(dir.path()));
+}
+
+TEST_CASE("strict group commit: concurrent decisions share fdatasyncs and every one is durable",
+          "[audit][writer][paths]") {
+  TempDir dir;
+  auto options = options_for(dir.path(), DurabilityMode::Strict);
+  options.checkpoint_every_records = 1000;
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = append_sync(**log, sample_decision(t * kPerThread + i));
+        if (!r) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  CHECK(failures == 0);
+  const auto stats = (*log)->stats();
+  CHECK(stats.appended == static_cast<std::uint64_t>(kThreads * kPerThread));
+  // Grouping happened: fewer syncs than records (8 callers share each one).
+  CHECK(stats.syncs < stats.appended);
+  (*log)->close();
+  CHECK(intact(dir.path()));
+}
+
+TEST_CASE("in batched mode a removed audit file fails the next decision append",
+          "[audit][writer][paths][failure]") {
+  TempDir dir;
+  auto options = options_for(dir.path(), DurabilityMode::Batched);
+  options.retry_interval = std::chrono::milliseconds(50);
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  REQUIRE(append_sync(**log, sample_decision(1)));
+  auto files = list_log_files(dir.path());
+  REQUIRE(files);
+  std::filesystem::remove(files->back());
+  auto failed = append_sync(**log, sample_decision(2));
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message.find("removed") != std::string::npos);
+  CHECK_FALSE((*log)->healthy());
+  auto again = append_sync(**log, sample_decision(3));
+  REQUIRE(again);
+  CHECK((*log)->healthy());
+  (*log)->close();
+}
+
+TEST_CASE("batched appends from many threads at once keep one gap-free chain",
+          "[audit][writer][paths]") {
+  TempDir dir;
+  auto options = options_for(dir.path(), DurabilityMode::Batched);
+  options.rotate_bytes = 64 * 1024;  // rotations are requested by inline writers
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto decision = append_sync(**log, sample_decision(t * kPerThread + i));
+        if (!decision || !append_sync(**log, sample_outcome(decision->uid))) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  CHECK(failures == 0);
+  CHECK((*log)->stats().appended == static_cast<std::uint64_t>(2 * kThreads * kPerThread));
+  (*log)->close();
+  CHECK((*log)->stats().rotations > 0);
+  CHECK(intact(dir.path()));
+}
