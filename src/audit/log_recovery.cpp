@@ -68,7 +68,11 @@ Result<RecoveredLog> recover_log(const std::vector<std::filesystem::path>& files
                     "); refusing to append to it — run `portcullis audit verify`");
       }
     }
-    if (!verifier.tip().tree_known && start > 0 && !verifier.failed()) {
+    // The tree is known only from a checkpoint (or the chain's start), so read further back
+    // until one is found, also when the newest file ends torn: a file started by a rotation has
+    // no checkpoint until its first one is due, and a crash in a write there is a torn tail
+    // like any other. (Damage in an older file was refused above.)
+    if (!verifier.tip().tree_known && start > 0) {
       continue;
     }
     RecoveredLog out;

@@ -423,6 +423,58 @@ TEST_CASE("a directory holding only an empty audit file starts the chain in that
   CHECK(verify_dir(dir.path()).intact());
 }
 
+TEST_CASE("a torn tail in a rotated file that has no checkpoint yet is cut and the chain resumes",
+          "[audit][writer][recovery]") {
+  // The Merkle tree is only known from a checkpoint: recovery must read back into the file
+  // before (which ends with the rotation checkpoint) even when the newest one ends torn. A
+  // SIGKILL in the middle of a write soon after a rotation leaves exactly this (the SIGKILL
+  // crash test hit it now and then).
+  TempDir dir;
+  auto options = options_for(dir.path());
+  options.rotate_bytes = 4 * 1024;
+  options.checkpoint_every_records = 1000;
+  {
+    auto log = AuditLog::open(options);
+    REQUIRE(log);
+    for (int i = 0; i < 12; ++i) {
+      REQUIRE(append_sync(**log, sample_decision(i)));
+    }
+    (*log)->close();
+  }
+  // Recreate the crash: keep the first rotated file's first record (a file begins with a
+  // record; the rotation checkpoint ends the file before it) and half of a copy of it, as a
+  // write cut short by the kill would leave, and drop everything written after.
+  auto files = list_log_files(dir.path());
+  REQUIRE(files);
+  REQUIRE(files->size() >= 2);
+  const auto rotated = (*files)[1];
+  for (std::size_t i = 2; i < files->size(); ++i) {
+    std::filesystem::remove((*files)[i]);
+  }
+  auto lines = read_lines(rotated);
+  REQUIRE(!lines.empty());
+  REQUIRE(json::parse(lines[0])["unmapped"]["kind"] != "checkpoint");
+  const std::string torn = lines[0].substr(0, lines[0].size() / 2);
+  write_lines(rotated, {lines[0]});
+  std::ofstream(rotated, std::ios::app | std::ios::binary) << torn;
+
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  CHECK((*log)->stats().recoveries == 1);
+  REQUIRE(append_sync(**log, sample_decision(99)));
+  (*log)->close();
+  const json* recovery = nullptr;
+  const auto records = records_of(dir.path());
+  for (const auto& r : records) {
+    if (r["unmapped"]["kind"] == "recovery") {
+      recovery = &r;
+    }
+  }
+  REQUIRE(recovery != nullptr);
+  CHECK((*recovery)["unmapped"]["recovery"]["cut_bytes"] == torn.size());
+  CHECK(verify_dir(dir.path()).intact());
+}
+
 TEST_CASE("a log whose newest file ends with a rotation checkpoint continues in the named file",
           "[audit][writer][recovery]") {
   TempDir dir;
