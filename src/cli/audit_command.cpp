@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/read_input.hpp"
 #include "portcullis/audit/proof.hpp"
 #include "portcullis/audit/signer.hpp"
 #include "portcullis/audit/verifier.hpp"
@@ -121,23 +122,9 @@ int run_proof(const std::vector<std::string>& files, std::uint64_t seq) {
   return 0;
 }
 
-std::optional<std::string> read_text(const std::string& path) {
-  std::stringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-    return ss.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 int run_verify_proof(const std::string& proof_path, const std::string& record_path,
                      const std::string& public_key) {
-  const auto text = read_text(proof_path);
+  const auto text = read_input(proof_path);
   if (!text) {
     std::cerr << "portcullis audit verify-proof: cannot read " << proof_path << "\n";
     return 2;
@@ -149,7 +136,7 @@ int run_verify_proof(const std::string& proof_path, const std::string& record_pa
   }
   std::optional<std::string> record;
   if (!record_path.empty()) {
-    record = read_text(record_path);
+    record = read_input(record_path);
     if (!record) {
       std::cerr << "portcullis audit verify-proof: cannot read " << record_path << "\n";
       return 2;

@@ -3,13 +3,12 @@
 
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/read_input.hpp"
 #include "policy/json_text.hpp"
 #include "portcullis/config/config.hpp"
 #include "portcullis/policy/api.hpp"
@@ -80,26 +79,12 @@ std::string unreadable(const std::string& message) {
   return render(r);
 }
 
-bool read_all(const std::string& path, std::string& text) {
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  text = s.str();
-  return true;
-}
-
 }  // namespace
 
 int run_check(const policy::Authorizer& authorizer, std::istream& in, CheckInput mode,
               std::ostream& out, std::ostream& err) {
   if (mode == CheckInput::Single) {
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto request = read_request(text);
+    auto request = read_request(read_stream(in));
     if (!request) {
       err << "portcullis check: unreadable request: " << request.error().message << "\n";
       out << unreadable("unreadable request: " + request.error().message);
@@ -193,11 +178,11 @@ void add_check_command(CLI::App& app, int& exit_code) {
     } else {
       policies = policy::PolicySet::load(options->policies, diagnostics);
       if (!options->entities.empty()) {
-        std::string text;
-        if (!read_all(options->entities, text)) {
+        const auto text = read_input(options->entities);
+        if (!text) {
           diagnostics.push_back(Diagnostic{options->entities, 0, 0, "cannot read the file"});
         } else {
-          entities = policy::Entities::from_json_text(text, options->entities, diagnostics);
+          entities = policy::Entities::from_json_text(*text, options->entities, diagnostics);
         }
       }
     }

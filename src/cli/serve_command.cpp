@@ -1,13 +1,12 @@
 // `portcullis serve --config FILE`: load and validate everything, open the audit log, start the
 // gateway, run until SIGTERM/SIGINT (drain, final checkpoint, exit 0); SIGHUP reloads.
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <spdlog/spdlog.h>
-#include <sstream>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/read_input.hpp"
 #include "portcullis/audit/audit_log.hpp"
 #include "portcullis/config/config.hpp"
 #include "portcullis/net/gateway.hpp"
@@ -38,13 +37,11 @@ Result<audit::AuditLogOptions> audit_options(const config::Config& config) {
                         : audit::RedactionRule::Action::Hmac});
   }
   if (!a.hmac_key_file.empty()) {
-    std::ifstream in(a.hmac_key_file, std::ios::binary);
-    if (!in) {
+    auto key = read_file(a.hmac_key_file.string());
+    if (!key) {
       return fail("cannot read the HMAC key file " + a.hmac_key_file.string());
     }
-    std::ostringstream key;
-    key << in.rdbuf();
-    options.hmac_key = key.str();
+    options.hmac_key = std::move(*key);
   }
   options.product_version = PORTCULLIS_VERSION;
   return options;

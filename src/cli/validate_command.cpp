@@ -1,12 +1,11 @@
 // `portcullis validate`: load policies (and entities), print every problem as
 // file:line:column: message; exit 1 on any, else 0 with a one-line summary.
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/read_input.hpp"
 #include "portcullis/config/config.hpp"
 #include "portcullis/policy/api.hpp"
 #include "portcullis/protocol/config_check.hpp"
@@ -74,13 +73,11 @@ void add_validate_command(CLI::App& app, int& exit_code) {
     auto policies = policy::PolicySet::load(options->policies, diagnostics);
     std::shared_ptr<const policy::Entities> entities;
     if (!options->entities.empty()) {
-      std::ifstream in(options->entities, std::ios::binary);
-      if (!in) {
+      const auto text = read_file(options->entities);
+      if (!text) {
         diagnostics.push_back(Diagnostic{options->entities, 0, 0, "cannot read the file"});
       } else {
-        std::ostringstream text;
-        text << in.rdbuf();
-        entities = policy::Entities::from_json_text(text.str(), options->entities, diagnostics);
+        entities = policy::Entities::from_json_text(*text, options->entities, diagnostics);
       }
     }
     if (!diagnostics.empty()) {
