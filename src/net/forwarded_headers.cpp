@@ -77,7 +77,12 @@ std::string quote_value(std::string_view s) {
 std::string forwarded_value(std::string_view client_ip, bool tls, std::string_view host) {
   std::string out = "for=";
   if (client_ip.find(':') != std::string_view::npos) {
-    out += quote_value("[" + std::string(client_ip) + "]");
+    // Built by appending: GCC 12 reports a false -Wstringop-overflow inside libstdc++ for
+    // `"[" + std::string(...)` (string::insert at offset 0) at -O2.
+    std::string bracketed = "[";
+    bracketed += client_ip;
+    bracketed += ']';
+    out += quote_value(bracketed);
   } else {
     out += is_token(client_ip) ? std::string(client_ip) : quote_value(client_ip);
   }

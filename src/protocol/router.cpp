@@ -171,7 +171,9 @@ Outcome<RouteMatch> Router::match(std::string_view target, std::string_view host
     match.has_query = parts->has_query;
     match.upstream_target = route->upstream.path + std::string(match.rest);
     if (match.upstream_target.empty()) {
-      match.upstream_target = "/";
+      // push_back, not `= "/"`: GCC 12 reports a false -Wrestrict inside libstdc++ for assigning
+      // a one-character literal at -O2 (GCC bug 105329).
+      match.upstream_target.push_back('/');
     }
     if (match.has_query) {
       match.upstream_target += "?";

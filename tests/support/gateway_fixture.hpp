@@ -27,9 +27,9 @@ inline constexpr const char* kOperator = "spiffe://example.org/ops/oncall";
 struct GatewayFixtureOptions {
   std::string policies = kDefaultPolicies;
   std::string entities = "[]";
-  std::string extra_yaml;        // appended at top level (e.g. "dry_run: true\n")
-  std::string limits_yaml;       // body of a `limits:` block, indented by two spaces
-  std::string route_extra_yaml;  // extra keys for every route, indented by four spaces
+  std::string extra_yaml{};        // appended at top level (e.g. "dry_run: true\n")
+  std::string limits_yaml{};       // body of a `limits:` block, indented by two spaces
+  std::string route_extra_yaml{};  // extra keys for every route, indented by four spaces
 };
 
 class GatewayFixture {

@@ -11,10 +11,12 @@
 namespace portcullis::test {
 
 struct CertSpec {
-  std::string common_name;             // "" = no CN in the subject
-  std::vector<std::string> uri_sans;   // e.g. "spiffe://example.org/agent/a"
-  std::vector<std::string> dns_sans;   // e.g. "localhost"
-  std::vector<std::string> ip_sans;    // e.g. "127.0.0.1"
+  // `{}` initializers: designated initializers may leave any field out (GCC 12's
+  // -Wmissing-field-initializers names the fields without one).
+  std::string common_name{};             // "" = no CN in the subject
+  std::vector<std::string> uri_sans{};   // e.g. "spiffe://example.org/agent/a"
+  std::vector<std::string> dns_sans{};   // e.g. "localhost"
+  std::vector<std::string> ip_sans{};    // e.g. "127.0.0.1"
   bool server = false;                 // serverAuth (else clientAuth) extended key usage
   int valid_days = 2;
   int valid_from_days = 0;             // negative: in the past (expired certificates)
