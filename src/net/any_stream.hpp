@@ -31,7 +31,8 @@ class AnyStream {
   AnyStream(beast::tcp_stream tcp, asio::ssl::context& context);
 
   AnyStream(AnyStream&&) = default;
-  AnyStream& operator=(AnyStream&&) = default;
+  // Not assignable: beast::tcp_stream has no move assignment (clang: -Wdefaulted-function-deleted).
+  AnyStream& operator=(AnyStream&&) = delete;
   AnyStream(const AnyStream&) = delete;
   AnyStream& operator=(const AnyStream&) = delete;
   ~AnyStream() = default;
