@@ -2,11 +2,6 @@
 function(portcullis_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast)
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string at -O2/-O3
-    # (GCC bug 105329); they point into <bits/char_traits.h>, not at our code.
-    target_compile_options(${target} PRIVATE -Wno-restrict)
-  endif()
   if(PORTCULLIS_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
@@ -32,7 +27,7 @@ function(portcullis_module name)
   portcullis_warnings(portcullis_${name})
 endfunction()
 
-# portcullis_unit_test(name SOURCES ... DEPS ... LABEL unit|integration|e2e): a Catch2 v2 test binary.
+# portcullis_test(name SOURCES ... DEPS ... LABEL unit|integration|e2e): a Catch2 v2 test binary.
 function(portcullis_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
@@ -42,6 +37,12 @@ function(portcullis_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
   portcullis_warnings(${name})
+  # One build target per label (tests_unit, tests_integration, ...), so a CI stage builds only
+  # the tests it runs.
+  if(NOT TARGET tests_${ARG_LABEL})
+    add_custom_target(tests_${ARG_LABEL})
+  endif()
+  add_dependencies(tests_${ARG_LABEL} ${name})
   catch_discover_tests(${name}
     PROPERTIES LABELS ${ARG_LABEL}
     EXTRA_ARGS --rng-seed 20261127)
