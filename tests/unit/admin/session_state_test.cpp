@@ -161,9 +161,11 @@ TEST_CASE("concurrent recording from several threads keeps every tool", "[admin]
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      const Strings labels{"l" + std::to_string(t)};
+      // append, not "l" + std::string: a GCC 12 -O3 false -Wrestrict (GCC bug 105329)
+      const Strings labels{std::string("l").append(std::to_string(t))};
       for (int i = 0; i < kTools; ++i) {
-        state.record_allowed("s", "agent", "tool" + std::to_string(t * kTools + i), labels, kT0);
+        state.record_allowed("s", "agent", std::string("tool").append(std::to_string(t * kTools + i)),
+                             labels, kT0);
         (void)state.snapshot("s", "agent", kT0);
       }
     });
