@@ -107,15 +107,24 @@ IssuedCert TestPki::issue(const std::string& file_name, const CertSpec& spec) {
   add_ext(cert, impl_->cert, NID_basic_constraints, "critical,CA:FALSE");
   add_ext(cert, impl_->cert, NID_key_usage, "critical,digitalSignature,keyAgreement");
   add_ext(cert, impl_->cert, NID_ext_key_usage, spec.server ? "serverAuth" : "clientAuth");
+  // Appended piece by piece: `"," + std::string(...)` draws a false GCC 12 -O3 -Wrestrict
+  // (GCC bug 105329).
   std::string sans;
+  const auto add_san = [&sans](const char* kind, const std::string& value) {
+    if (!sans.empty()) {
+      sans += ',';
+    }
+    sans += kind;
+    sans += value;
+  };
   for (const auto& uri : spec.uri_sans) {
-    sans += (sans.empty() ? "" : ",") + std::string("URI:") + uri;
+    add_san("URI:", uri);
   }
   for (const auto& dns : spec.dns_sans) {
-    sans += (sans.empty() ? "" : ",") + std::string("DNS:") + dns;
+    add_san("DNS:", dns);
   }
   for (const auto& ip : spec.ip_sans) {
-    sans += (sans.empty() ? "" : ",") + std::string("IP:") + ip;
+    add_san("IP:", ip);
   }
   if (!sans.empty()) {
     add_ext(cert, impl_->cert, NID_subject_alt_name, sans);
