@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/concat.hpp"
 #include "support/gateway_fixture.hpp"
 
 using namespace portcullis::test;
@@ -115,14 +116,14 @@ TEST_CASE("bypass: batch nesting and hiding are refused or decided element by el
     CHECK(gw.post_as_a("/mcp", "[]").result_int() == 400);
   }
   SECTION("forbidden call hidden after allowed ones") {
-    require_blocked(gw, gw.post_as_a("/mcp", "[" + call(R"("echo")", 1) + "," +
-                                                 call(R"("echo")", 2) + "," +
-                                                 call(R"("delete_file")", 3) + "]"));
+    require_blocked(gw, gw.post_as_a("/mcp", concat({"[", call(R"("echo")", 1), ",",
+                                                                call(R"("echo")", 2), ",",
+                                                                call(R"("delete_file")", 3), "]"})));
     CHECK(gw.audit().decisions().size() == 3);
   }
   SECTION("forbidden call as a notification inside a batch") {
-    require_blocked(gw, gw.post_as_a("/mcp", "[" + call(R"("echo")", 1) +
-                                                 R"(,{"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_file"}}])"));
+    require_blocked(gw, gw.post_as_a("/mcp", concat({"[", call(R"("echo")", 1),
+                                                                R"(,{"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_file"}}])"})));
   }
 }
 

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "support/concat.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -164,7 +166,11 @@ TEST_CASE("check --batch handles tens of thousands of lines", "[cli][policy]") {
   const auto p = dir.write("p.cedar", kPolicies);
   const auto e = dir.write("e.json", kEntities);
   std::string input;
-  for (int i = 0; i < 20000; ++i) input += request_line("t" + std::to_string(i), "/srv/" + std::to_string(i)) + "\n";
+  for (int i = 0; i < 20000; ++i) {
+    input += request_line(portcullis::test::concat({"t", std::to_string(i)}),
+                          portcullis::test::concat({"/srv/", std::to_string(i)}));
+    input += '\n';
+  }
   const auto r = run(dir, "check --policies " + p.string() + " --entities " + e.string() + " --batch -", input);
   CHECK(r.exit_code == 0);
   std::size_t lines = 0;

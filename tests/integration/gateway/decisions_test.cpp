@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "integration/gateway/test_helpers.hpp"
+#include "support/concat.hpp"
 #include "support/gateway_fixture.hpp"
 
 using namespace portcullis::test;
@@ -58,7 +59,7 @@ TEST_CASE("a forbid that cannot be evaluated denies instead of letting the call 
 TEST_CASE("a batch with one denied call is refused whole, each element answered",
           "[gateway][decision][batch]") {
   GatewayFixture gw;
-  const std::string batch = "[" + echo_call(1) + "," + echo_call(2, "delete_file") + "]";
+  const std::string batch = concat({"[", echo_call(1), ",", echo_call(2, "delete_file"), "]"});
   auto response = gw.post_as_a("/mcp", batch);
   REQUIRE(response.result_int() == 200);
   const auto body = body_json(response);
@@ -78,7 +79,7 @@ TEST_CASE("a batch with one denied call is refused whole, each element answered"
 
 TEST_CASE("a batch of allowed calls is forwarded once, as sent", "[gateway][decision][batch]") {
   GatewayFixture gw;
-  const std::string batch = "[" + echo_call(1) + "," + echo_call(2) + "]";
+  const std::string batch = concat({"[", echo_call(1), ",", echo_call(2), "]"});
   gw.upstream().set_handler([](const ReceivedRequest&, UpstreamWriter& writer) {
     writer.respond(200, "application/json", "[]");
   });

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/concat.hpp"
+
 namespace portcullis::test::siem {
 namespace {
 
@@ -182,7 +184,7 @@ Rsyslog::Rsyslog(std::filesystem::path dir, const Certificates& certs, RsyslogIn
   std::filesystem::create_directories(dir_ / "work");
   conf_ = dir_ / "rsyslog.conf";
   output_ = dir_ / "received.txt";
-  const auto q = [](const std::filesystem::path& p) { return "\"" + p.string() + "\""; };
+  const auto q = [](const std::filesystem::path& p) { return test::concat({"\"", p.string(), "\""}); };
   std::ostringstream conf;
   conf << "global(workDirectory=" << q(dir_ / "work") << " maxMessageSize=\"64k\"";
   if (input == RsyslogInput::SyslogTls) {
