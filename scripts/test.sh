@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run), on a fresh Debian 12 machine with 2 cores:
 #   1. setup            scripts/setup.sh installs what is missing
-#   2. release build    GCC Release of everything (binary, tests, benchmarks); -Werror as soon as
-#                       the release preset turns PORTCULLIS_WERROR on
+#   2. release build    GCC Release of everything (binary, tests, benchmarks) with -Werror
+#                       (the release preset sets PORTCULLIS_WERROR)
 #   3. release tests    every test: unit, integration, conformance against cedar-wasm, the example
 #                       policy sets, end to end with real MCP/A2A peers
 #   4. sanitizer build  ONE clang-14 build (asan preset: ASan+UBSan, libFuzzer instrumentation)
