@@ -1,19 +1,15 @@
 // Builds the OCSF records. Field choices are documented in docs/audit.md ("Fields").
 #include "portcullis/audit/record.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <pthread.h>
-
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <charconv>
-#include <cstring>
 
 #include "audit/canonical_writer.hpp"
 #include "portcullis/audit/jcs.hpp"
 #include "portcullis/audit/redaction.hpp"
+#include "portcullis/common/random_pool.hpp"
 
 namespace portcullis::audit {
 
@@ -34,42 +30,6 @@ const char* to_string(RecordKind kind) {
   }
   return "unknown";
 }
-
-namespace {
-
-// Bumped in every child after fork(), so a child never hands out bytes its parent also has.
-std::atomic<unsigned> g_fork_generation{0};
-
-// 16 fresh bytes from OpenSSL's CSPRNG, taken from a per-thread pool refilled 4 KiB at a time:
-// RAND_bytes checks getpid() on every call (fork safety), a syscall per record on the hot path;
-// the pool makes that one call per 256 uids while every byte still comes straight from the
-// CSPRNG (uids stay as unguessable as before). False only when OpenSSL has no entropy at all.
-bool random_16(unsigned char* out) {
-  struct Pool {
-    std::array<unsigned char, 4096> bytes{};
-    std::size_t used = 4096;
-    unsigned generation = 0;
-  };
-  static const bool registered = [] {
-    return ::pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1); }) == 0;
-  }();
-  thread_local Pool pool;
-  const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
-  if (pool.used + 16 > pool.bytes.size() || pool.generation != generation || !registered) {
-    if (RAND_bytes(pool.bytes.data(), static_cast<int>(pool.bytes.size())) != 1) {
-      pool.used = pool.bytes.size();
-      return false;
-    }
-    pool.used = 0;
-    pool.generation = generation;
-  }
-  std::memcpy(out, pool.bytes.data() + pool.used, 16);
-  OPENSSL_cleanse(pool.bytes.data() + pool.used, 16);  // handed out: not kept twice
-  pool.used += 16;
-  return true;
-}
-
-}  // namespace
 
 std::string new_record_uid() {
   std::array<unsigned char, 16> b{};

@@ -1,53 +1,15 @@
 #include "net/request_id.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <pthread.h>
-
-#include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <random>
 
+#include "portcullis/common/random_pool.hpp"
+
 namespace portcullis::net {
 
-namespace {
-
-// Bumped in every child after fork(), so a child never reuses bytes its parent also holds.
-std::atomic<unsigned> g_fork_generation{0};
-
-// Request ids must not be guessable across agents, so every id is 16 bytes straight from
-// OpenSSL's CSPRNG (a seeded Mersenne Twister would be predictable from ~150 observed ids).
-// RAND_bytes checks getpid() on each call, a syscall per request on this path; a per-thread
-// pool refilled 4 KiB at a time makes that one call per 256 ids.
-bool random_16(unsigned char* out) {
-  struct Pool {
-    std::array<unsigned char, 4096> bytes{};
-    std::size_t used = 4096;
-    unsigned generation = 0;
-  };
-  static const bool registered = [] {
-    return ::pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1); }) == 0;
-  }();
-  thread_local Pool pool;
-  const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
-  if (pool.used + 16 > pool.bytes.size() || pool.generation != generation || !registered) {
-    if (RAND_bytes(pool.bytes.data(), static_cast<int>(pool.bytes.size())) != 1) {
-      pool.used = pool.bytes.size();
-      return false;
-    }
-    pool.used = 0;
-    pool.generation = generation;
-  }
-  std::copy_n(pool.bytes.data() + pool.used, 16, out);
-  OPENSSL_cleanse(pool.bytes.data() + pool.used, 16);  // handed out: not kept twice
-  pool.used += 16;
-  return true;
-}
-
-}  // namespace
-
+// Request ids must not be guessable across agents, so every id is 16 bytes from OpenSSL's CSPRNG
+// (a seeded Mersenne Twister would be predictable from ~150 observed ids).
 std::string make_request_id() {
   std::array<unsigned char, 16> bytes{};
   if (!random_16(bytes.data())) {
