@@ -6,6 +6,8 @@
 #include <charconv>
 #include <limits>
 
+#include "portcullis/common/ascii.hpp"
+
 namespace portcullis::config {
 namespace {
 
@@ -24,14 +26,6 @@ bool is_hex(char c) {
 
 int hex_value(char c) {
   return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
 }
 
 // A DNS name or IPv4 literal: letters, digits, '-', '.', '_'. IPv6 literals come bracketed and
@@ -83,12 +77,12 @@ Result<std::pair<std::string, std::string_view>> split_authority(std::string_vie
     }
     std::string_view after = authority.substr(close + 1);
     if (after.empty()) {
-      return std::make_pair(lowercase(host), std::string_view{});
+      return std::make_pair(ascii_lowercase(host), std::string_view{});
     }
     if (after.front() != ':') {
       return fail("unexpected text after ']'");
     }
-    return std::make_pair(lowercase(host), after.substr(1));
+    return std::make_pair(ascii_lowercase(host), after.substr(1));
   }
   auto colon = authority.rfind(':');
   std::string_view host = authority.substr(0, colon);
@@ -100,7 +94,7 @@ Result<std::pair<std::string, std::string_view>> split_authority(std::string_vie
   if (!is_reg_name(host)) {
     return fail("invalid host '" + std::string(host) + "'");
   }
-  return std::make_pair(lowercase(host), port);
+  return std::make_pair(ascii_lowercase(host), port);
 }
 
 }  // namespace
@@ -128,7 +122,7 @@ Result<Url> parse_url(std::string_view text) {
   if (sep == std::string_view::npos) {
     return fail("not an absolute URL (expected http://host[:port][/path])");
   }
-  url.scheme = lowercase(text.substr(0, sep));
+  url.scheme = ascii_lowercase(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https") {
     return fail("URL scheme must be http or https, not '" + std::string(text.substr(0, sep)) + "'");
   }
@@ -206,7 +200,7 @@ std::string ambiguous_path_reason(std::string_view path) {
       if (i + 2 >= path.size() || !is_hex(path[i + 1]) || !is_hex(path[i + 2])) {
         return "contains a '%' not followed by two hex digits";
       }
-      const std::string code = lowercase(path.substr(i + 1, 2));
+      const std::string code = ascii_lowercase(path.substr(i + 1, 2));
       if (code == "2f" || code == "5c" || code == "2e" || code == "00") {
         return "contains an encoded '/', '\\', '.' or NUL (%" + std::string(path.substr(i + 1, 2)) +
                ")";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.hpp"
+#include "portcullis/common/ascii.hpp"
 #include "portcullis/config/config.hpp"
 
 namespace portcullis::config {
@@ -47,20 +48,6 @@ SourcePosition position_of(const YAML::Node& node) {
     return {};
   }
   return {static_cast<std::uint32_t>(mark.line + 1), static_cast<std::uint32_t>(mark.column + 1)};
-}
-
-bool is_token_char(char c) {
-  // RFC 9110 tchar.
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
 }
 
 std::optional<ServerTls> read_server_tls(Section& parent, std::string_view key) {
@@ -158,7 +145,7 @@ void read_listener(YamlReader& reader, const YAML::Node& node, const std::string
   if (s.string("identity_header", listener.identity_header)) {
     const bool token = !listener.identity_header.empty() &&
                        std::all_of(listener.identity_header.begin(),
-                                   listener.identity_header.end(), is_token_char);
+                                   listener.identity_header.end(), is_tchar);
     static const std::set<std::string> kReserved = {
         "host", "connection", "content-length", "transfer-encoding", "te", "trailer", "upgrade",
         "keep-alive", "proxy-connection", "x-forwarded-for", "forwarded", "x-request-id"};
@@ -166,7 +153,7 @@ void read_listener(YamlReader& reader, const YAML::Node& node, const std::string
       reader.error(*s.find("identity_header"),
                    s.child("identity_header") + ": '" + listener.identity_header +
                        "' is not a valid HTTP header name");
-    } else if (kReserved.count(lowercase(listener.identity_header)) != 0) {
+    } else if (kReserved.count(ascii_lowercase(listener.identity_header)) != 0) {
       reader.error(*s.find("identity_header"),
                    s.child("identity_header") + ": '" + listener.identity_header +
                        "' is a header the gateway manages itself");
@@ -224,7 +211,7 @@ void read_route(YamlReader& reader, const YAML::Node& node, const std::string& p
     }
   }
   if (s.string("host", route.host)) {
-    route.host = lowercase(route.host);
+    route.host = ascii_lowercase(route.host);
     if (route.host.empty() || route.host.find_first_of(":/[] ") != std::string::npos) {
       reader.error(*s.find("host"),
                    s.child("host") + ": '" + route.host + "' must be a host name without port");

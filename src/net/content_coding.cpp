@@ -2,35 +2,9 @@
 
 #include <string_view>
 
+#include "portcullis/common/ascii.hpp"
+
 namespace portcullis::net {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool is_identity(std::string_view coding) {
-  constexpr std::string_view kIdentity = "identity";
-  if (coding.size() != kIdentity.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < coding.size(); ++i) {
-    const char c = coding[i];
-    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (lower != kIdentity[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 bool body_is_unencoded(const boost::beast::http::fields& fields) {
   for (auto range = fields.equal_range(boost::beast::http::field::content_encoding);
@@ -38,8 +12,8 @@ bool body_is_unencoded(const boost::beast::http::fields& fields) {
     std::string_view list = range.first->value();
     while (!list.empty()) {
       const std::size_t comma = list.find(',');
-      const std::string_view element = trim(list.substr(0, comma));
-      if (!element.empty() && !is_identity(element)) {
+      const std::string_view element = trim_ows(list.substr(0, comma));
+      if (!element.empty() && !ascii_iequals(element, "identity")) {
         return false;
       }
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);

@@ -3,45 +3,10 @@
 #include <cstddef>
 #include <optional>
 
+#include "portcullis/common/ascii.hpp"
+
 namespace portcullis::net {
 namespace {
-
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty() || s.size() > 19) {
@@ -58,9 +23,9 @@ bool all_digits(std::string_view s) {
 // The authority of an absolute-form target, or nullopt for origin/asterisk form.
 std::optional<std::string_view> absolute_authority(std::string_view target) {
   std::size_t scheme_end = 0;
-  if (target.size() >= 7 && iequals(target.substr(0, 7), "http://")) {
+  if (target.size() >= 7 && ascii_iequals(target.substr(0, 7), "http://")) {
     scheme_end = 7;
-  } else if (target.size() >= 8 && iequals(target.substr(0, 8), "https://")) {
+  } else if (target.size() >= 8 && ascii_iequals(target.substr(0, 8), "https://")) {
     scheme_end = 8;
   } else {
     return std::nullopt;
@@ -71,7 +36,7 @@ std::optional<std::string_view> absolute_authority(std::string_view target) {
 
 // Host comparison: case-insensitive; a default port on one side only still counts as different
 // (we refuse rather than guess).
-bool same_authority(std::string_view a, std::string_view b) { return iequals(a, b); }
+bool same_authority(std::string_view a, std::string_view b) { return ascii_iequals(a, b); }
 
 }  // namespace
 
@@ -151,14 +116,14 @@ HeadProblem check_request_head(std::string_view head) {
         return HeadProblem::InvalidHeaderValue;
       }
     }
-    const std::string_view value = trim(raw_value);
-    if (iequals(name, "content-length")) {
+    const std::string_view value = trim_ows(raw_value);
+    if (ascii_iequals(name, "content-length")) {
       ++content_lengths;
       bad_length = bad_length || !all_digits(value);
-    } else if (iequals(name, "transfer-encoding")) {
+    } else if (ascii_iequals(name, "transfer-encoding")) {
       ++transfer_encodings;
-      bad_encoding = bad_encoding || !iequals(value, "chunked");
-    } else if (iequals(name, "host")) {
+      bad_encoding = bad_encoding || !ascii_iequals(value, "chunked");
+    } else if (ascii_iequals(name, "host")) {
       ++hosts;
       host = value;
     }

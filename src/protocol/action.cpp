@@ -1,44 +1,22 @@
 // extract_actions: dispatch by route protocol; plain HTTP actions; shared helpers.
 #include "portcullis/protocol/action.hpp"
 
-#include <algorithm>
-
+#include "portcullis/common/ascii.hpp"
 #include "protocol/extract_detail.hpp"
 
 namespace portcullis::protocol {
 namespace detail {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
-}  // namespace
 
 bool is_json_content_type(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
-  if (lowercase(trim(content_type.substr(0, semicolon))) != "application/json") {
+  if (!ascii_iequals(trim_ows(content_type.substr(0, semicolon)), "application/json")) {
     return false;
   }
   std::string_view params =
       semicolon == std::string_view::npos ? std::string_view{} : content_type.substr(semicolon + 1);
   while (!params.empty()) {
     const auto next = params.find(';');
-    std::string_view param = trim(params.substr(0, next));
+    std::string_view param = trim_ows(params.substr(0, next));
     params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
     if (param.empty()) {
       continue;
@@ -47,9 +25,9 @@ bool is_json_content_type(std::string_view content_type) {
     if (eq == std::string_view::npos) {
       return false;
     }
-    if (lowercase(trim(param.substr(0, eq))) == "charset") {
-      std::string value = lowercase(trim(param.substr(eq + 1)));
-      if (value != "utf-8" && value != "\"utf-8\"") {
+    if (ascii_iequals(trim_ows(param.substr(0, eq)), "charset")) {
+      const std::string_view value = trim_ows(param.substr(eq + 1));
+      if (!ascii_iequals(value, "utf-8") && !ascii_iequals(value, "\"utf-8\"")) {
         return false;
       }
     }
