@@ -327,6 +327,31 @@ struct Registry::Entry {
 };
 
 Registry::Registry() = default;
+
+void Registry::insert(std::unique_ptr<Entry> entry) {
+  std::unique_lock lock(mutex_);
+  for (const auto& existing : entries_) {
+    if (existing->name == entry->name) {
+      throw std::invalid_argument("duplicate metric name: " + entry->name);
+    }
+  }
+  entries_.push_back(std::move(entry));
+}
+
+template <class Metric, class MakeChild>
+Family<Metric>& Registry::add_family(std::string name, std::string help,
+                                     std::vector<std::string> label_names,
+                                     std::size_t max_series, MakeChild make_child) {
+  const bool unlabelled = label_names.empty();
+  auto family =
+      std::make_unique<Family<Metric>>(std::move(label_names), max_series, std::move(make_child));
+  auto& ref = *family;
+  insert(std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(family)}));
+  if (unlabelled) {
+    ref.with({});  // an unlabelled metric shows 0 from the start
+  }
+  return ref;
+}
 Registry::~Registry() = default;
 
 namespace {
@@ -354,47 +379,15 @@ void check_names(const std::string& name, const std::vector<std::string>& label_
 Family<Counter>& Registry::counter(std::string name, std::string help,
                                    std::vector<std::string> label_names, std::size_t max_series) {
   check_names(name, label_names, false);
-  const bool unlabelled = label_names.empty();
-  auto family = std::make_unique<Family<Counter>>(std::move(label_names), max_series,
-                                                  [] { return std::make_unique<Counter>(); });
-  auto& ref = *family;
-  {
-    std::unique_lock lock(mutex_);
-    for (const auto& entry : entries_) {
-      if (entry->name == name) {
-        throw std::invalid_argument("duplicate metric name: " + name);
-      }
-    }
-    entries_.push_back(
-        std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(family)}));
-  }
-  if (unlabelled) {
-    ref.with({});  // an unlabelled metric shows 0 from the start
-  }
-  return ref;
+  return add_family<Counter>(std::move(name), std::move(help), std::move(label_names), max_series,
+                             [] { return std::make_unique<Counter>(); });
 }
 
 Family<Gauge>& Registry::gauge(std::string name, std::string help,
                                std::vector<std::string> label_names, std::size_t max_series) {
   check_names(name, label_names, false);
-  const bool unlabelled = label_names.empty();
-  auto family = std::make_unique<Family<Gauge>>(std::move(label_names), max_series,
-                                                [] { return std::make_unique<Gauge>(); });
-  auto& ref = *family;
-  {
-    std::unique_lock lock(mutex_);
-    for (const auto& entry : entries_) {
-      if (entry->name == name) {
-        throw std::invalid_argument("duplicate metric name: " + name);
-      }
-    }
-    entries_.push_back(
-        std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(family)}));
-  }
-  if (unlabelled) {
-    ref.with({});
-  }
-  return ref;
+  return add_family<Gauge>(std::move(name), std::move(help), std::move(label_names), max_series,
+                           [] { return std::make_unique<Gauge>(); });
 }
 
 Family<Histogram>& Registry::histogram(std::string name, std::string help,
@@ -406,25 +399,9 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help,
       throw std::invalid_argument("histogram bounds must be finite and increasing: " + name);
     }
   }
-  const bool unlabelled = label_names.empty();
-  auto family = std::make_unique<Family<Histogram>>(
-      std::move(label_names), max_series,
+  return add_family<Histogram>(
+      std::move(name), std::move(help), std::move(label_names), max_series,
       [bounds = std::move(upper_bounds)] { return std::make_unique<Histogram>(bounds); });
-  auto& ref = *family;
-  {
-    std::unique_lock lock(mutex_);
-    for (const auto& entry : entries_) {
-      if (entry->name == name) {
-        throw std::invalid_argument("duplicate metric name: " + name);
-      }
-    }
-    entries_.push_back(
-        std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(family)}));
-  }
-  if (unlabelled) {
-    ref.with({});
-  }
-  return ref;
 }
 
 void Registry::callback(std::string name, std::string help, CallbackType type,
@@ -434,14 +411,7 @@ void Registry::callback(std::string name, std::string help, CallbackType type,
     throw std::invalid_argument("callback metric without a function: " + name);
   }
   auto metric = std::make_unique<CallbackMetric>(CallbackMetric{type, std::move(read)});
-  std::unique_lock lock(mutex_);
-  for (const auto& entry : entries_) {
-    if (entry->name == name) {
-      throw std::invalid_argument("duplicate metric name: " + name);
-    }
-  }
-  entries_.push_back(
-      std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(metric)}));
+  insert(std::make_unique<Entry>(Entry{std::move(name), std::move(help), std::move(metric)}));
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include "portcullis/config/config.hpp"
 #include "portcullis/net/gateway.hpp"
 #include "portcullis/net/logging.hpp"
+#include "portcullis/net/siem_config.hpp"
 #include "portcullis/net/siem_sink.hpp"
 #include "portcullis/protocol/config_check.hpp"
 
@@ -44,29 +45,6 @@ Result<audit::AuditLogOptions> audit_options(const config::Config& config) {
     options.hmac_key = std::move(*key);
   }
   options.product_version = PORTCULLIS_VERSION;
-  return options;
-}
-
-// SIEM sinks read the audit log on their own threads with a persisted cursor (docs/siem.md).
-net::SiemDeliveryOptions siem_options(const config::Config& config) {
-  net::SiemDeliveryOptions options;
-  options.log_dir = config.audit.dir;
-  options.cursor_dir = config.audit.dir / "siem-cursors";
-  for (const auto& sink : config.audit.sinks) {
-    net::SiemSinkOptions s;
-    s.type = sink.type == config::SinkType::Relp ? net::SiemSinkType::Relp
-                                                 : net::SiemSinkType::Syslog;
-    s.name = net::default_siem_sink_name(s.type, sink.address.host, sink.address.port);
-    s.address = sink.address.to_string();
-    s.tls.enabled = sink.tls.has_value();
-    if (sink.tls) {
-      s.tls.ca = sink.tls->ca;
-      s.tls.cert = sink.tls->cert;
-      s.tls.key = sink.tls->key;
-      s.tls.server_name = sink.tls->server_name;
-    }
-    options.sinks.push_back(std::move(s));
-  }
   return options;
 }
 
@@ -110,7 +88,7 @@ int serve(const std::string& config_file, int drain_seconds, std::uint32_t threa
   }
   std::unique_ptr<net::SiemDelivery> siem;
   if (!(*config)->audit.sinks.empty()) {
-    auto delivery = net::SiemDelivery::start(siem_options(**config));
+    auto delivery = net::SiemDelivery::start(net::siem_delivery_options((*config)->audit));
     if (!delivery) {
       spdlog::critical("SIEM sinks: {}", delivery.error().message);
       (*gateway)->shutdown(std::chrono::milliseconds(0));

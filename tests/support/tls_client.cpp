@@ -96,6 +96,50 @@ class DeadlineStream {
   TlsClient::Impl& impl_;
 };
 
+// A request with Host and, when there is a body, its Content-Type and Content-Length.
+http::request<http::string_body> make_request(const std::string& method,
+                                              const std::string& target,
+                                              const std::string& body,
+                                              const std::string& content_type) {
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "localhost");
+  if (!body.empty()) {
+    req.set(http::field::content_type, content_type);
+  }
+  req.body() = body;
+  req.prepare_payload();
+  return req;
+}
+
+// Writes `req` and reads one answer into `out`. A failed write does not stop the read: a server
+// that refused us may have closed before our request went out, and its alert, still waiting to
+// be read, says more than the broken pipe. An answer to a request that was not sent whole is a
+// failure, not a response.
+void exchange(TlsClient::Impl& impl, const http::request<http::string_body>& req,
+              TlsClient::Attempt& out) {
+  beast::error_code ec;
+  if (impl.use_tls) {
+    http::write(*impl.tls, req, ec);
+  } else {
+    http::write(impl.socket, req, ec);
+  }
+  if (ec) {
+    out.failure = "write: " + ec.message() + "; ";
+  }
+  HttpResponse res;
+  DeadlineStream stream(impl);
+  http::read(stream, impl.buffer, res, ec);
+  if (ec) {
+    out.failure += "read: " + ec.message();
+    return;
+  }
+  if (!out.failure.empty()) {
+    out.failure += "read: an answer to a request that was not sent whole";
+    return;
+  }
+  out.response = std::move(res);
+}
+
 }  // namespace
 
 TlsClient::TlsClient(std::uint16_t port, std::filesystem::path ca, std::optional<IssuedCert> cert,
@@ -149,36 +193,7 @@ TlsClient::Attempt TlsClient::attempt(const std::string& method, const std::stri
       return out;
     }
   }
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "localhost");
-  if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
-  }
-  req.body() = body;
-  req.prepare_payload();
-  beast::error_code ec;
-  if (impl_->use_tls) {
-    http::write(*impl_->tls, req, ec);
-  } else {
-    http::write(impl_->socket, req, ec);
-  }
-  if (ec) {
-    // A server that refused us may have closed before our request went out; its alert can
-    // still be waiting to be read, and it says more than the broken pipe.
-    out.failure = "write: " + ec.message() + "; ";
-  }
-  HttpResponse res;
-  DeadlineStream stream(*impl_);
-  http::read(stream, impl_->buffer, res, ec);
-  if (ec) {
-    out.failure += "read: " + ec.message();
-    return out;
-  }
-  if (!out.failure.empty()) {
-    out.failure += "read: an answer to a request that was not sent whole";
-    return out;
-  }
-  out.response = std::move(res);
+  exchange(*impl_, make_request(method, target, body, "application/json"), out);
   return out;
 }
 
@@ -186,33 +201,17 @@ HttpResponse TlsClient::request(const std::string& method, const std::string& ta
                                 const std::string& body,
                                 const std::vector<std::pair<std::string, std::string>>& headers,
                                 const std::string& content_type) {
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "localhost");
-  if (!body.empty()) {
-    req.set(http::field::content_type, content_type);
-  }
+  auto req = make_request(method, target, body, content_type);
   req.set(http::field::accept, "application/json, text/event-stream");
   for (const auto& [name, value] : headers) {
     req.insert(name, value);
   }
-  req.body() = body;
-  req.prepare_payload();
-  beast::error_code ec;
-  if (impl_->use_tls) {
-    http::write(*impl_->tls, req, ec);
-  } else {
-    http::write(impl_->socket, req, ec);
+  Attempt out;
+  exchange(*impl_, req, out);
+  if (!out.response) {
+    throw std::runtime_error(out.failure);
   }
-  if (ec) {
-    throw std::runtime_error("write: " + ec.message());
-  }
-  HttpResponse res;
-  DeadlineStream stream(*impl_);
-  http::read(stream, impl_->buffer, res, ec);
-  if (ec) {
-    throw std::runtime_error("read: " + ec.message());
-  }
-  return res;
+  return std::move(*out.response);
 }
 
 void TlsClient::send_raw(const std::string& bytes) { impl_->write(asio::buffer(bytes)); }

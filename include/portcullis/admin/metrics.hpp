@@ -188,6 +188,14 @@ class Registry {
 
  private:
   struct Entry;
+  // Adds `entry`; throws std::invalid_argument if its name is taken.
+  void insert(std::unique_ptr<Entry> entry);
+  // Registers a family whose children `make_child` creates (defined and used in metrics.cpp).
+  template <class Metric, class MakeChild>
+  Family<Metric>& add_family(std::string name, std::string help,
+                             std::vector<std::string> label_names, std::size_t max_series,
+                             MakeChild make_child);
+
   mutable std::shared_mutex mutex_;
   std::vector<std::unique_ptr<Entry>> entries_;
 };
