@@ -8,6 +8,8 @@
 #include <set>
 #include <utility>
 
+#include "portcullis/common/ascii.hpp"
+
 namespace portcullis::admin {
 
 using nlohmann::json;
@@ -160,19 +162,6 @@ Result<QuarantineBody> parse_quarantine_body(std::string_view body) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 }  // namespace
 
 AdminResponse json_response(int status, const json& body) {
@@ -206,8 +195,8 @@ Result<std::string> percent_decode(std::string_view text) {
     if (text.size() - i < 3) {
       return fail("truncated percent escape at byte " + std::to_string(i));
     }
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
+    const int hi = hex_digit_value(text[i + 1]);
+    const int lo = hex_digit_value(text[i + 2]);
     if (hi < 0 || lo < 0) {
       return fail("invalid percent escape at byte " + std::to_string(i));
     }

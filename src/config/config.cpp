@@ -20,13 +20,7 @@ std::string enclosed(char open, std::string_view text, char close) {
   return out;
 }
 
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-int hex_value(char c) {
-  return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
-}
+bool is_hex(char c) { return hex_digit_value(c) >= 0; }
 
 // A DNS name or IPv4 literal: letters, digits, '-', '.', '_'. IPv6 literals come bracketed and
 // are checked separately.
@@ -207,7 +201,7 @@ std::string ambiguous_path_reason(std::string_view path) {
       }
       // RFC 3986 §6.2.2.2: an encoded unreserved character means the same as the character,
       // so "/%61dmin" is "/admin" upstream but would not match the "/admin" route here.
-      const char decoded = static_cast<char>(hex_value(code[0]) * 16 + hex_value(code[1]));
+      const char decoded = static_cast<char>(hex_digit_value(code[0]) * 16 + hex_digit_value(code[1]));
       const bool unreserved = (decoded >= 'a' && decoded <= 'z') ||
                               (decoded >= 'A' && decoded <= 'Z') ||
                               (decoded >= '0' && decoded <= '9') || decoded == '-' ||

@@ -51,6 +51,20 @@ namespace portcullis {
   return s;
 }
 
+// The value of one hexadecimal digit (either case), or -1 when `c` is not one.
+[[nodiscard]] constexpr int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
 // RFC 9110 §5.6.2 tchar: the characters of a token (field names, methods, codings).
 [[nodiscard]] constexpr bool is_tchar(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {

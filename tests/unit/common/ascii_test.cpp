@@ -46,5 +46,15 @@ TEST_CASE("is_tchar accepts exactly RFC 9110 token characters", "[common][ascii]
   }
 }
 
+TEST_CASE("hex_digit_value reads both cases and refuses everything else", "[common][ascii]") {
+  const std::string digits = "0123456789abcdef";
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    const auto lower = digits.find(ascii_lower(ch));
+    INFO("byte " << c);
+    CHECK(hex_digit_value(ch) == (lower == std::string::npos ? -1 : static_cast<int>(lower)));
+  }
+}
+
 }  // namespace
 }  // namespace portcullis
