@@ -5,6 +5,8 @@
 // gateway call builds one or two records. Private to the audit module.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -18,38 +20,44 @@ namespace portcullis::audit::detail {
 
 class CanonicalWriter {
  public:
-  explicit CanonicalWriter(std::string& out) : out_(out) { frames_.reserve(8); }
+  explicit CanonicalWriter(std::string& out) : out_(out) {}
 
   void begin_object() {
     value_prefix();
     out_.push_back('{');
-    frames_.push_back(Frame{true, true, {}});
+    push(true);
   }
   void end_object() {
-    frames_.pop_back();
+    --depth_;
     out_.push_back('}');
   }
   void begin_array() {
     value_prefix();
     out_.push_back('[');
-    frames_.push_back(Frame{false, true, {}});
+    push(false);
   }
   void end_array() {
-    frames_.pop_back();
+    --depth_;
     out_.push_back(']');
   }
-  // Member names must come in JCS order; ours are ASCII, where that is byte order.
+  // Member names must come in JCS order and need no escaping; ours are ASCII literals, where
+  // JCS order is byte order. Written as they are (no escape scan): this is the writer's most
+  // frequent call.
   void key(std::string_view name) {
-    Frame& f = frames_.back();
+    Frame& f = frames_[depth_ - 1];
     assert(f.object);
     assert(f.first || f.last_key < name);
-    if (!f.first) {
-      out_.push_back(',');
-    }
-    f.first = false;
+    assert(std::none_of(name.begin(), name.end(), [](char c) {
+      return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 ||
+             static_cast<unsigned char>(c) >= 0x80;
+    }));
+#ifndef NDEBUG
     f.last_key = name;
-    append_jcs_string(out_, name);
-    out_.push_back(':');
+#endif
+    out_.append(f.first ? "\"" : ",\"", f.first ? 1 : 2);
+    f.first = false;
+    out_.append(name);
+    out_.append("\":", 2);
     after_key_ = true;
   }
   void string(std::string_view value) {
@@ -71,6 +79,11 @@ class CanonicalWriter {
   void json(const nlohmann::json& value) {
     value_prefix();
     append_jcs(out_, value);
+  }
+  // A value that is already JCS text, copied as it is.
+  void canonical(std::string_view text) {
+    value_prefix();
+    out_.append(text);
   }
   void strings(const std::vector<std::string>& values) {
     begin_array();
@@ -106,18 +119,29 @@ class CanonicalWriter {
   }
 
  private:
+  // Records nest a few levels deep (the Cedar request is copied as text, not walked), so a fixed
+  // stack does: no allocation per record.
+  static constexpr std::size_t kMaxDepth = 16;
   struct Frame {
-    bool object;
-    bool first;
+    bool object = false;
+    bool first = true;
+#ifndef NDEBUG
     std::string_view last_key;
+#endif
   };
+  void push(bool object) {
+    assert(depth_ < kMaxDepth);
+    frames_[depth_] = Frame{};
+    frames_[depth_].object = object;
+    ++depth_;
+  }
   void value_prefix() {
     if (after_key_) {
       after_key_ = false;
       return;
     }
-    if (!frames_.empty()) {
-      Frame& f = frames_.back();
+    if (depth_ != 0) {
+      Frame& f = frames_[depth_ - 1];
       if (!f.first) {
         out_.push_back(',');
       }
@@ -126,7 +150,8 @@ class CanonicalWriter {
   }
 
   std::string& out_;
-  std::vector<Frame> frames_;
+  std::array<Frame, kMaxDepth> frames_{};
+  std::size_t depth_ = 0;
   bool after_key_ = false;
 };
 

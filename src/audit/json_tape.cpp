@@ -87,6 +87,40 @@ bool needs_utf16_order(std::string_view key) {
                      [](char c) { return static_cast<unsigned char>(c) >= 0xEE; });
 }
 
+// True when one of the 8 bytes at `p` ends the fast scan of a string: '"', '\\', a control
+// character or a non-ASCII byte (SWAR: every lane tested at once, no per-byte branch).
+bool has_special_byte(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t quote = has_zero(v ^ (kOnes * '"'));
+  const std::uint64_t backslash = has_zero(v ^ (kOnes * '\\'));
+  const std::uint64_t control = (v - kOnes * 0x20) & ~v & kHigh;  // some byte < 0x20
+  return ((quote | backslash | control) | (v & kHigh)) != 0;
+}
+
+// A number literal JCS would write as it is: an integer of at most 15 digits (exact as a double,
+// so its ECMAScript form is itself), other than "-0". Anything else (fractions, exponents, longer
+// integers) is left to write_number's full conversion.
+bool is_canonical_number(std::string_view lit) {
+  const std::string_view digits = lit.front() == '-' ? lit.substr(1) : lit;
+  return digits.size() <= 15 && lit != "-0" &&
+         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The four hex digits of a \\u escape of `u` are JCS's own: a control character without a short
+// escape (\\b \\t \\n \\f \\r), written in lowercase.
+bool is_canonical_u_escape(std::string_view hex4_text, int u) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  if (u >= 0x20 || u == '\b' || u == '\t' || u == '\n' || u == '\f' || u == '\r') {
+    return false;
+  }
+  return hex4_text[0] == '0' && hex4_text[1] == '0' && hex4_text[2] == kHex[u >> 4] &&
+         hex4_text[3] == kHex[u & 0xf];
+}
+
 }  // namespace
 
 bool JsonTape::fail(const char* message) {
@@ -103,6 +137,7 @@ void JsonTape::skip_ws() {
       return;
     }
     ++pos_;
+    canonical_ = false;  // JCS has no white space
   }
 }
 
@@ -112,6 +147,7 @@ bool JsonTape::parse(std::string_view text) {
   nodes_.clear();
   arena_.clear();
   error_.clear();
+  canonical_ = true;
   if (text.size() >= kNone) {
     return fail("document too large");
   }
@@ -159,16 +195,28 @@ bool JsonTape::parse_container(int depth, NodeType type) {
   const char close = object ? '}' : ']';
   const auto self = static_cast<std::uint32_t>(nodes_.size());
   nodes_.push_back(Node{type});
+  const std::size_t start = pos_;
   ++pos_;
   skip_ws();
   std::uint32_t count = 0;
+  std::uint32_t previous_key = kNone;
   if (pos_ < text_.size() && text_[pos_] == close) {
     ++pos_;
   } else {
     while (true) {
       skip_ws();
-      if (object && !parse_member_name()) {
-        return false;
+      if (object) {
+        const auto key = static_cast<std::uint32_t>(nodes_.size());
+        if (!parse_member_name()) {
+          return false;
+        }
+        // Canonical members are in strictly increasing order; UTF-16 order is left to the
+        // writer (keys from U+E000 up), so such a key makes the text "not known canonical".
+        if (canonical_ && (needs_utf16_order(string(key)) ||
+                           (previous_key != kNone && !(string(previous_key) < string(key))))) {
+          canonical_ = false;
+        }
+        previous_key = key;
       }
       if (!parse_value(depth + 1)) {
         return false;
@@ -188,6 +236,8 @@ bool JsonTape::parse_container(int depth, NodeType type) {
   }
   nodes_[self].count = count;
   nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
+  nodes_[self].off = static_cast<std::uint32_t>(start);
+  nodes_[self].len = static_cast<std::uint32_t>(pos_ - start);
   return true;
 }
 
@@ -212,8 +262,10 @@ bool JsonTape::parse_literal(std::string_view word, NodeType type) {
   if (text_.substr(pos_, word.size()) != word) {
     return fail("invalid literal");
   }
-  pos_ += word.size();
   Node n{type};
+  n.off = static_cast<std::uint32_t>(pos_);
+  n.len = static_cast<std::uint32_t>(word.size());
+  pos_ += word.size();
   n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
   nodes_.push_back(n);
   return true;
@@ -259,6 +311,9 @@ bool JsonTape::parse_number() {
   Node n{NodeType::Number};
   n.off = static_cast<std::uint32_t>(start);
   n.len = static_cast<std::uint32_t>(pos_ - start);
+  if (canonical_ && !is_canonical_number(text_.substr(start, pos_ - start))) {
+    canonical_ = false;
+  }
   n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
   nodes_.push_back(n);
   return true;
@@ -267,7 +322,11 @@ bool JsonTape::parse_number() {
 bool JsonTape::parse_string() {
   ++pos_;  // opening quote
   const std::size_t start = pos_;
-  // Fast scan: most strings have neither escapes nor non-ASCII bytes.
+  // Fast scan: most strings have neither escapes nor non-ASCII bytes; skip 8 plain bytes at a
+  // time, then byte by byte from the first special one.
+  while (pos_ + 8 <= text_.size() && !has_special_byte(text_.data() + pos_)) {
+    pos_ += 8;
+  }
   while (pos_ < text_.size()) {
     const auto c = static_cast<unsigned char>(text_[pos_]);
     if (c == '"' || c == '\\' || c < 0x20) {
@@ -339,6 +398,7 @@ bool JsonTape::parse_string() {
         break;
       case '/':
         arena_.push_back('/');
+        canonical_ = false;  // JCS writes '/' unescaped
         break;
       case 'b':
         arena_.push_back('\b');
@@ -359,6 +419,10 @@ bool JsonTape::parse_string() {
         const int u = hex4(text_, pos_);
         if (u < 0) {
           return fail("invalid \\u escape");
+        }
+        // JCS uses \\u only for control characters without a short escape, in lowercase hex.
+        if (canonical_ && !is_canonical_u_escape(text_.substr(pos_, 4), u)) {
+          canonical_ = false;
         }
         pos_ += 4;
         char32_t cp = static_cast<char32_t>(u);
@@ -438,6 +502,34 @@ bool JsonTape::signed_integer(std::uint32_t i, std::int64_t& out) const {
   const std::string_view lit = text_.substr(nodes_[i].off, nodes_[i].len);
   const auto res = std::from_chars(lit.data(), lit.data() + lit.size(), out);
   return res.ec == std::errc() && res.ptr == lit.data() + lit.size();
+}
+
+bool JsonTape::canonical_without(std::uint32_t skip, std::string_view& head,
+                                 std::string_view& tail) const {
+  if (!canonical_ || skip == kNone || skip == 0 || skip >= nodes_.size()) {
+    return false;
+  }
+  const Node& key = nodes_[skip - 1];  // a member's name is the node just before its value
+  const Node& value = nodes_[skip];
+  if (key.type != NodeType::String || key.in_arena ||
+      (value.type == NodeType::String && value.in_arena)) {
+    return false;  // positions in the input are not known
+  }
+  std::size_t begin = key.off - 1;  // the opening quote of the name
+  std::size_t end = value.off + value.len + (value.type == NodeType::String ? 1 : 0);
+  if (begin == 0 || end >= text_.size()) {
+    return false;  // a member always sits inside its object's braces
+  }
+  if (text_[begin - 1] == ',') {
+    --begin;  // a later member: drop the comma before it
+  } else if (text_[begin - 1] == '{' && text_[end] == ',') {
+    ++end;  // the first of several: drop the comma after it
+  } else if (text_[begin - 1] != '{') {
+    return false;
+  }
+  head = text_.substr(0, begin);
+  tail = text_.substr(end);
+  return true;
 }
 
 bool JsonTape::write_canonical(std::string& out, std::uint32_t skip) {

@@ -18,7 +18,9 @@ struct Node {
   bool in_arena = false;   // String: decoded bytes live in the arena (the literal had escapes)
   std::uint32_t count = 0; // Object: members; Array: elements
   std::uint32_t end = 0;   // index one past this node's subtree
-  std::uint32_t off = 0;   // String: decoded bytes; Number: the literal (in the input text)
+  // String: its decoded bytes (in the arena, or in the input text between the quotes); every
+  // other type: its text in the input (containers from bracket to bracket).
+  std::uint32_t off = 0;
   std::uint32_t len = 0;
 };
 
@@ -54,6 +56,15 @@ class JsonTape {
   // node `skip` (kNone: none). Fails on duplicate member names (JCS has no form for them).
   bool write_canonical(std::string& out, std::uint32_t skip = kNone);
 
+  // True when the parsed text is already its own JCS form (no white space, members in strictly
+  // increasing order, minimal string escapes, integers as ECMAScript writes them). Checked
+  // while parsing, conservatively: false means "not known to be canonical", never "wrong".
+  [[nodiscard]] bool is_canonical() const { return canonical_; }
+  // For canonical text: the JCS form of the document without the member whose value is node
+  // `skip`, as the input text before and after that member (no copy). False when the text is
+  // not canonical or the member cannot be located in it (then use write_canonical).
+  bool canonical_without(std::uint32_t skip, std::string_view& head, std::string_view& tail) const;
+
  private:
   bool parse_value(int depth);
   bool parse_container(int depth, NodeType type);
@@ -72,6 +83,7 @@ class JsonTape {
   std::string arena_;
   std::vector<std::uint32_t> scratch_;  // member key indices being sorted, as a stack
   std::string error_;
+  bool canonical_ = true;
 };
 
 }  // namespace portcullis::audit::detail

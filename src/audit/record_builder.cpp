@@ -364,12 +364,21 @@ RecordTemplate make_decision_record(const DecisionEvent& e, const RecordContext&
   }
   w.key("cedar_request");
   std::vector<std::string> redacted;
-  if (ctx.redactor != nullptr && !ctx.redactor->empty()) {
-    json cedar = e.cedar_request;
-    redacted = ctx.redactor->apply(cedar);
-    w.json(cedar);
+  if (e.cedar_request_jcs.empty()) {
+    w.canonical("null");
+  } else if (ctx.redactor == nullptr || ctx.redactor->empty()) {
+    w.canonical(e.cedar_request_jcs);  // already canonical: copied, not re-canonicalised
   } else {
-    w.json(e.cedar_request);
+    // Redaction edits the tree, so only then is the request parsed.
+    json cedar = json::parse(e.cedar_request_jcs, nullptr, /*allow_exceptions=*/false);
+    if (cedar.is_discarded()) {
+      // Not JSON (a caller bug): nothing of it may reach the log unredacted.
+      w.canonical("null");
+      redacted.emplace_back("drop:cedar_request (not JSON)");
+    } else {
+      redacted = ctx.redactor->apply(cedar);
+      w.json(cedar);
+    }
   }
   w.member("decision", allowed ? "allow" : "deny");
   w.key("diagnostics");
@@ -516,29 +525,13 @@ RecordTemplate make_recovery_record(std::int64_t time_ms, const json& recovery,
 
 namespace {
 
+constexpr std::string_view kFingerprintHead =
+    R"({"algorithm":"SHA-256","algorithm_id":3,"serialization":"JCS","serialization_id":2,"value":")";
+
 void append_fingerprint(std::string& out, const Digest& d) {
-  out += R"({"algorithm":"SHA-256","algorithm_id":3,"serialization":"JCS","serialization_id":2,"value":")";
+  out += kFingerprintHead;
   append_hex(out, d);
   out += "\"}";
-}
-
-// attestation_list, with or without attestation_list[0].fingerprint.
-void append_attestation(std::string& out, std::string_view chain_uid,
-                        const std::optional<ChainLink>& prev, const Digest* own) {
-  out += "[{\"chain_uid\":";
-  append_jcs_string(out, chain_uid);
-  if (own != nullptr) {
-    out += ",\"fingerprint\":";
-    append_fingerprint(out, *own);
-  }
-  if (prev) {
-    out += ",\"prev_event\":{\"fingerprint\":";
-    append_fingerprint(out, prev->fingerprint);
-    out += ",\"uid\":";
-    append_jcs_string(out, prev->uid);
-    out += "}";
-  }
-  out += "}]";
 }
 
 }  // namespace
@@ -549,25 +542,46 @@ Digest seal_record(const RecordTemplate& tmpl, std::string_view chain_uid,
   const std::string_view text = tmpl.text;
   char seq_buf[24];
   const auto seq_end = std::to_chars(seq_buf, seq_buf + sizeof seq_buf, sequence).ptr;
-  const std::string_view seq(seq_buf, static_cast<std::size_t>(seq_end - seq_buf));
 
-  // The record without its own fingerprint, hashed in place.
+  // The finished line is written once, with room for the record's own fingerprint value; the
+  // fingerprint hashes that line without the `,"fingerprint":{...}` member (two slices of it),
+  // and then fills the room. The record's bytes are read twice (copied and hashed), not three
+  // times.
   line.clear();
-  append_attestation(line, chain_uid, prev, nullptr);
+  line.reserve(text.size() + 512);
+  line.append(text.substr(0, tmpl.attestation_at));
+  line += "[{\"chain_uid\":";
+  append_jcs_string(line, chain_uid);
+  const std::size_t own_begin = line.size();
+  line += ",\"fingerprint\":";
+  line += kFingerprintHead;
+  const std::size_t own_value = line.size();
+  line.append(64, '0');
+  line += "\"}";
+  const std::size_t own_end = line.size();
+  if (prev) {
+    line += ",\"prev_event\":{\"fingerprint\":";
+    append_fingerprint(line, prev->fingerprint);
+    line += ",\"uid\":";
+    append_jcs_string(line, prev->uid);
+    line += "}";
+  }
+  line += "}]";
+  line.append(text.substr(tmpl.attestation_at, tmpl.sequence_at - tmpl.attestation_at));
+  line.append(seq_buf, seq_end);
+  line.append(text.substr(tmpl.sequence_at));
+
+  const std::string_view whole = line;
   hasher.reset();
-  hasher.update(text.substr(0, tmpl.attestation_at));
-  hasher.update(line);
-  hasher.update(text.substr(tmpl.attestation_at, tmpl.sequence_at - tmpl.attestation_at));
-  hasher.update(seq);
-  hasher.update(text.substr(tmpl.sequence_at));
+  hasher.update(whole.substr(0, own_begin));
+  hasher.update(whole.substr(own_end));
   const Digest fingerprint = hasher.finish();
 
-  line.clear();
-  line.append(text.substr(0, tmpl.attestation_at));
-  append_attestation(line, chain_uid, prev, &fingerprint);
-  line.append(text.substr(tmpl.attestation_at, tmpl.sequence_at - tmpl.attestation_at));
-  line.append(seq);
-  line.append(text.substr(tmpl.sequence_at));
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < fingerprint.size(); ++i) {
+    line[own_value + 2 * i] = kHex[fingerprint[i] >> 4];
+    line[own_value + 2 * i + 1] = kHex[fingerprint[i] & 0xf];
+  }
   line.push_back('\n');
   return fingerprint;
 }

@@ -18,7 +18,7 @@ constexpr std::string_view kQuarantined = "agent is quarantined";
 struct ActionDecision {
   policy::Response response;  // Decision defaults to Deny
   bool quarantined = false;
-  nlohmann::json cedar_request;  // null when the request could not be built
+  std::string cedar_request_jcs;  // JCS text; empty when the request could not be built
   std::string deny_message;
 };
 
@@ -53,7 +53,7 @@ ActionDecision decide_one(GatewayCore& core, const Runtime& runtime,
     out.deny_message = "denied: request could not be evaluated: " + request.error().message;
     return out;
   }
-  out.cedar_request = policy::request_to_json(*request);
+  out.cedar_request_jcs = policy::request_to_jcs(*request);
   out.response = runtime.authorizer->is_authorized(*request);
   if (out.response.decision != policy::Decision::Allow) {
     out.deny_message =
@@ -151,7 +151,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
     any_quarantined = any_quarantined || d.quarantined;
     core.metrics->count_decision(
         route.name, allowed ? admin::DecisionResult::Allow
-                            : (d.response.errors.empty() && !d.cedar_request.is_null()
+                            : (d.response.errors.empty() && !d.cedar_request_jcs.empty()
                                    ? admin::DecisionResult::Deny
                                    : admin::DecisionResult::Error));
   }
@@ -213,7 +213,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
     e.dry_run = dry_run;
     e.quarantined = d.quarantined;
     e.policy_set_hash = runtime.policy_set_hash;
-    e.cedar_request = std::move(d.cedar_request);
+    e.cedar_request_jcs = std::move(d.cedar_request_jcs);
     e.src = last ? std::move(input.audit.src) : input.audit.src;
     e.dst = last ? std::move(input.audit.dst) : input.audit.dst;
     e.http_method = take(input.audit.http_method);

@@ -55,8 +55,12 @@ struct DecisionEvent {
   bool dry_run = false;              // dry-run mode: forwarded whatever the decision
   bool quarantined = false;          // denied because the agent is quarantined
   std::string policy_set_hash;       // PolicySet::hash() of the set that decided
-  nlohmann::json cedar_request;      // the full Cedar request (JSON form) for replay; the
-                                     // audit module applies the configured redaction to it
+  // The full Cedar request for replay, as its RFC 8785 (JCS) text — policy::request_to_jcs,
+  // or audit::jcs of its JSON form — copied into the record as it is (it must be canonical, or
+  // the record's fingerprint will not verify); "" = no request (written as null). Carried as text
+  // so the gateway never builds a JSON tree of it. The audit module applies the configured
+  // redaction to it (parsing it only then).
+  std::string cedar_request_jcs;
   Endpoint src;                      // the agent's address
   Endpoint dst;                      // the listener's address
   std::string http_method;

@@ -13,6 +13,7 @@
 
 #include "portcullis/audit/audit_log.hpp"
 #include "portcullis/audit/event.hpp"
+#include "portcullis/audit/jcs.hpp"
 
 namespace audit_test {
 
@@ -60,11 +61,11 @@ inline DecisionEvent sample_decision(int i, bool allowed = true) {
   e.policy_ids = {allowed ? "allow-echo" : "deny-all"};
   e.labels = {"pii"};
   e.policy_set_hash = "sha256:0123";
-  e.cedar_request = {
+  e.cedar_request_jcs = jcs(nlohmann::json{
       {"principal", {{"type", "Agent"}, {"id", e.agent}}},
       {"action", {{"type", "Action"}, {"id", "tools/call"}}},
       {"resource", {{"type", "Tool"}, {"id", "tools/echo"}}},
-      {"context", {{"input", {{"text", "hello " + std::to_string(i)}, {"n", i}}}}}};
+      {"context", {{"input", {{"text", "hello " + std::to_string(i)}, {"n", i}}}}}});
   e.src = {"10.1.2.3", 40000};
   e.dst = {"127.0.0.1", 8443};
   e.http_method = "POST";

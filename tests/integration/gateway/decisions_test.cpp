@@ -160,7 +160,8 @@ TEST_CASE("session labels from allowed calls reach later calls' context",
   REQUIRE(second.result_int() == 200);
   const auto decisions = gw.audit().decisions();
   REQUIRE(decisions.size() == 2);
-  const auto& context = decisions[1].cedar_request["context"];
+  const auto cedar = nlohmann::json::parse(decisions[1].cedar_request_jcs);
+  const auto& context = cedar["context"];
   CHECK(context["session"]["id"] == "s-1");
   CHECK(context["session"]["labels"].dump().find("echoed") != std::string::npos);
   CHECK(context["session"]["tools"].dump().find("echo") != std::string::npos);

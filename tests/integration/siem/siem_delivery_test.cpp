@@ -13,6 +13,7 @@
 
 #include "portcullis/audit/audit_log.hpp"
 #include "portcullis/audit/delivery_cursor.hpp"
+#include "portcullis/audit/jcs.hpp"
 #include "portcullis/audit/log_reader.hpp"
 #include "portcullis/net/siem_sink.hpp"
 #include "siem_fixture.hpp"
@@ -366,7 +367,8 @@ TEST_CASE("Records written by the audit writer arrive byte for byte over RELP, a
     event.disposition = i % 5 == 0 ? portcullis::audit::Disposition::Blocked
                                    : portcullis::audit::Disposition::Allowed;
     event.policy_set_hash = "sha256:0";
-    event.cedar_request = {{"context", {{"input", {{"text", "caf\u00e9 \"quoted\" ]"}}}}}};
+    event.cedar_request_jcs = portcullis::audit::jcs(
+        nlohmann::json{{"context", {{"input", {{"text", "caf\u00e9 \"quoted\" ]"}}}}}});
     (*log)->append(std::move(event), [&](portcullis::Result<portcullis::audit::AppendReceipt> r) {
       (r ? done : failed)++;
     });

@@ -155,3 +155,124 @@ TEST_CASE("the verifier's parser bounds nesting depth", "[audit][jcs]") {
   CHECK_FALSE(tape.parse(std::string(1000, '[') + std::string(1000, ']')));
   CHECK(tape.parse(std::string(100, '[') + std::string(100, ']')));
 }
+
+// The verifier hashes a canonical line around the fingerprint member instead of writing its
+// canonical form out again; both must give the same bytes whenever the parser calls the text
+// canonical.
+namespace {
+
+struct CanonicalCheck {
+  bool canonical = false;
+  bool sliced = false;
+  std::string written;  // write_canonical(skip)
+  std::string slices;   // head + tail from canonical_without(skip)
+};
+
+// `skip_key`: the member of the top-level object (or of its first object member's value, when
+// given as "outer.inner") left out.
+CanonicalCheck check_canonical(const std::string& text, const std::string& skip_key) {
+  portcullis::audit::detail::JsonTape tape;
+  REQUIRE(tape.parse(text));
+  std::uint32_t skip = portcullis::audit::detail::JsonTape::kNone;
+  const auto dot = skip_key.find('.');
+  if (dot == std::string::npos) {
+    skip = tape.member(0, skip_key);
+  } else {
+    skip = tape.member(tape.member(0, skip_key.substr(0, dot)), skip_key.substr(dot + 1));
+  }
+  REQUIRE(skip != portcullis::audit::detail::JsonTape::kNone);
+  CanonicalCheck c;
+  c.canonical = tape.is_canonical();
+  std::string_view head;
+  std::string_view tail;
+  c.sliced = tape.canonical_without(skip, head, tail);
+  c.slices = std::string(head) + std::string(tail);
+  REQUIRE(tape.write_canonical(c.written, skip));
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a canonical text minus one member, sliced from the input, equals the written form",
+          "[audit][jcs]") {
+  const std::pair<const char*, const char*> rows[] = {
+      {R"({"a":1,"fp":{"v":"x"},"z":[true,null]})", "fp"},              // a middle member
+      {R"({"fp":{"v":"x"},"z":2})", "fp"},                              // the first of several
+      {R"({"a":"s","fp":[1,2]})", "fp"},                                // the last
+      {R"({"fp":"only"})", "fp"},                                       // the only one
+      {R"({"fp":-12,"z":false})", "fp"},                                // a number value
+      {R"({"a":{"b":1,"fp":"v","c":2}})", "a.fp"},                      // unsorted: not canonical
+      {R"({"a":{"b":1,"fp":"v","g":2},"h":"\"\\\n\u001f"})", "a.fp"},  // nested, minimal escapes
+      {R"({"a":"caf)" "\xC3\xA9" R"(","fp":"\u00e9"})", "fp"},          // an escaped value
+  };
+  for (const auto& [text, key] : rows) {
+    INFO(text);
+    const CanonicalCheck c = check_canonical(text, key);
+    if (c.sliced) {
+      CHECK(c.slices == c.written);
+    }
+  }
+  CHECK(check_canonical(rows[0].first, "fp").sliced);
+  CHECK(check_canonical(rows[3].first, "fp").slices == "{}");
+  CHECK_FALSE(check_canonical(rows[5].first, "a.fp").canonical);
+  CHECK(check_canonical(rows[6].first, "a.fp").sliced);
+  CHECK_FALSE(check_canonical(rows[7].first, "fp").sliced);  // "\u00e9" is not JCS's escape
+}
+
+TEST_CASE("the parser calls a text canonical only when it is its own JCS form", "[audit][jcs]") {
+  const std::pair<const char*, bool> rows[] = {
+      {R"({"a":1,"b":[1,"x",true,false,null],"c":{}})", true},
+      {R"({"a":"\"\\\b\f\n\r\t\u0001\u001f"})", true},
+      {"{\"a\":\"\xC3\xA9\x7f\"}", true},
+      {R"({"a":-123456789012345})", true},
+      {R"({"b":1,"a":2})", false},                       // order
+      {R"({"a":1,"a":1})", false},                       // duplicate
+      {R"({ "a":1})", false},                            // white space
+      {"{\"a\":1}\n", false},
+      {R"({"a":"\/"})", false},                          // escapes JCS does not write
+      {R"({"a":"\u0041"})", false},
+      {R"({"a":"\u001F"})", false},
+      {R"({"a":"\u000a"})", false},
+      {R"({"a":"\ud83d\ude00"})", false},
+      {R"({"a":1.0})", false},                           // numbers JCS writes otherwise
+      {R"({"a":1e2})", false},
+      {R"({"a":-0})", false},
+      {R"({"a":1234567890123456})", false},              // 16 digits: left to the writer
+      {"{\"\xEF\xAC\xB3\":1}", false},                   // UTF-16 order left to the writer
+  };
+  for (const auto& [text, canonical] : rows) {
+    INFO(text);
+    portcullis::audit::detail::JsonTape tape;
+    REQUIRE(tape.parse(text));
+    CHECK(tape.is_canonical() == canonical);
+    if (canonical) {
+      std::string out;
+      REQUIRE(tape.write_canonical(out));
+      CHECK(out == text);
+    }
+  }
+}
+
+TEST_CASE("the parser's eight-byte string scan stops at every special byte", "[audit][jcs]") {
+  // A special byte at each offset of a long string, so both the 8-byte scan and the byte loop
+  // after it see it.
+  for (std::size_t at = 0; at < 24; ++at) {
+    for (const char* special : {"\\\"", "\\\\", "\xC3\xA9", "\"x"}) {
+      std::string body(24, 'a');
+      body.insert(at, special);
+      const std::string text = "[\"" + body + "\"]";
+      INFO(text);
+      portcullis::audit::detail::JsonTape tape;
+      if (std::string_view(special) == "\"x") {
+        CHECK_FALSE(tape.parse(text));  // the quote ends the string early
+        continue;
+      }
+      REQUIRE(tape.parse(text));
+      CHECK(tape.string(tape.element(0, 0)) == nlohmann::json::parse(text)[0].get<std::string>());
+    }
+    std::string control(24, 'a');
+    control[at] = '\x01';
+    portcullis::audit::detail::JsonTape tape;
+    CHECK_FALSE(tape.parse("[\"" + control + "\"]"));
+  }
+}

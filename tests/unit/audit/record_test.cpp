@@ -29,8 +29,8 @@ DecisionEvent sample_decision() {
   e.deny_message = "refunds above 100 need a human";
   e.policy_ids = {"deny-large-refunds"};
   e.policy_set_hash = "abc123";
-  e.cedar_request = {{"principal", "Agent::\"a\""},
-                     {"context", {{"input", {{"amount", 500}, {"card", "4111"}}}}}};
+  e.cedar_request_jcs = jcs(json{{"principal", "Agent::\"a\""},
+                                 {"context", {{"input", {{"amount", 500}, {"card", "4111"}}}}}});
   e.src = {"10.0.0.5", 51000};
   e.dst = {"127.0.0.1", 8443};
   e.http_method = "POST";
@@ -149,11 +149,45 @@ TEST_CASE("records with every optional field empty are still written in canonica
   full.batch_index = 2;
   full.peer = {"CN=a", "CN=ca", "spiffe://x", "01"};
   full.would_deny = {"w"};
-  full.cedar_request["context"]["\xF0\x9F\x98\x80"] = 1;  // a key that sorts by UTF-16
-  full.cedar_request["context"]["\xEF\xAC\xB3"] = 2;
+  json cedar = json::parse(full.cedar_request_jcs);
+  cedar["context"]["\xF0\x9F\x98\x80"] = 1;  // a key that sorts by UTF-16
+  cedar["context"]["\xEF\xAC\xB3"] = 2;
+  full.cedar_request_jcs = jcs(cedar);
   Sha256 hasher;
   std::string line;
   (void)seal_record(make_decision_record(full, ctx), "c", std::nullopt, 1, hasher, line);
   line.pop_back();
   CHECK(jcs(json::parse(line)) == line);
+}
+
+TEST_CASE("a decision record carries the Cedar request text as given, or null without one",
+          "[audit][record]") {
+  RecordContext ctx;
+  DecisionEvent e = sample_decision();
+  const RecordTemplate with = make_decision_record(e, ctx);
+  CHECK(with.text.find("\"cedar_request\":" + e.cedar_request_jcs + ",") != std::string::npos);
+  e.cedar_request_jcs.clear();
+  const RecordTemplate without = make_decision_record(e, ctx);
+  CHECK(without.text.find("\"cedar_request\":null,") != std::string::npos);
+}
+
+TEST_CASE("sealing splices the chain fields exactly where the generic canonicaliser puts them",
+          "[audit][record]") {
+  // The fingerprint is hashed over the line around its own member; rebuilding the record
+  // without it through the generic canonicaliser must give the same digest, with and without
+  // prev_event, and for chain and prev uids that need escaping.
+  RecordContext ctx;
+  const RecordTemplate t = make_decision_record(sample_decision(), ctx);
+  for (const auto& prev : {std::optional<ChainLink>{},
+                           std::optional<ChainLink>{ChainLink{6, "p\"rev\u00e9", sha256("p")}}}) {
+    Sha256 hasher;
+    std::string line;
+    const Digest fp = seal_record(t, "chain\\1", prev, 7, hasher, line);
+    line.pop_back();
+    json r = json::parse(line);
+    CHECK(jcs(r) == line);
+    CHECK(r["attestation_list"][0]["fingerprint"]["value"] == to_hex(fp));
+    r["attestation_list"][0].erase("fingerprint");
+    CHECK(sha256(jcs(r)) == fp);
+  }
 }

@@ -59,8 +59,24 @@ TEST_CASE("decision records carry the redacted request and say what was redacted
   RecordContext ctx;
   ctx.redactor = &r;
   DecisionEvent e;
-  e.cedar_request = request();
+  e.cedar_request_jcs = jcs(request());
   const RecordTemplate t = make_decision_record(e, ctx);
   CHECK(t.text.find("hunter2") == std::string::npos);
   CHECK(t.text.find("hmac:input.password") != std::string::npos);
+  json expected = request();
+  (void)r.apply(expected);
+  CHECK(t.text.find("\"cedar_request\":" + jcs(expected) + ",") != std::string::npos);
+}
+
+TEST_CASE("with redaction configured, a Cedar request text that is not JSON is left out",
+          "[audit][redaction]") {
+  Redactor r({{"input.password", RedactionRule::Action::Drop}}, "");
+  RecordContext ctx;
+  ctx.redactor = &r;
+  DecisionEvent e;
+  e.cedar_request_jcs = R"({"context":{"input":{"password":"hunter2")";  // cut short
+  const RecordTemplate t = make_decision_record(e, ctx);
+  CHECK(t.text.find("hunter2") == std::string::npos);
+  CHECK(t.text.find("\"cedar_request\":null,") != std::string::npos);
+  CHECK(t.text.find("drop:cedar_request (not JSON)") != std::string::npos);
 }
