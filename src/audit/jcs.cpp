@@ -180,17 +180,47 @@ bool utf16_less(std::string_view a, std::string_view b) {
   return (a.size() - i) == 0 && (b.size() - j) != 0;
 }
 
+namespace {
+
+// True when one of the 8 bytes at `p` needs escaping in JCS: '"', '\\' or a control character
+// (SWAR: every lane tested at once). Bytes from 0x80 up are written as they are.
+bool has_byte_to_escape(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t quote = has_zero(v ^ (kOnes * '"'));
+  const std::uint64_t backslash = has_zero(v ^ (kOnes * '\\'));
+  const std::uint64_t control = (v - kOnes * 0x20) & ~v & kHigh;  // some byte < 0x20
+  return (quote | backslash | control) != 0;
+}
+
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
+
 void append_jcs_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  const char* const p = text.data();
+  const std::size_t n = text.size();
   std::size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      continue;
+  std::size_t i = 0;
+  while (true) {
+    // Skip plain bytes, 8 at a time while possible: most strings have nothing to escape.
+    while (i + 8 <= n && !has_byte_to_escape(p + i)) {
+      i += 8;
     }
-    out.append(text.data() + run, i - run);
-    run = i + 1;
+    while (i < n && !needs_escape(static_cast<unsigned char>(p[i]))) {
+      ++i;
+    }
+    if (i == n) {
+      break;
+    }
+    const auto c = static_cast<unsigned char>(p[i]);
+    out.append(p + run, i - run);
+    run = ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -220,7 +250,7 @@ void append_jcs_string(std::string& out, std::string_view text) {
         break;
     }
   }
-  out.append(text.data() + run, text.size() - run);
+  out.append(p + run, n - run);
   out.push_back('"');
 }
 

@@ -212,7 +212,7 @@ bool JsonTape::parse_container(int depth, NodeType type) {
         }
         // Canonical members are in strictly increasing order; UTF-16 order is left to the
         // writer (keys from U+E000 up), so such a key makes the text "not known canonical".
-        if (canonical_ && (needs_utf16_order(string(key)) ||
+        if (canonical_ && ((last_string_non_ascii_ && needs_utf16_order(string(key))) ||
                            (previous_key != kNone && !(string(previous_key) < string(key))))) {
           canonical_ = false;
         }
@@ -322,6 +322,7 @@ bool JsonTape::parse_number() {
 bool JsonTape::parse_string() {
   ++pos_;  // opening quote
   const std::size_t start = pos_;
+  last_string_non_ascii_ = false;
   // Fast scan: most strings have neither escapes nor non-ASCII bytes; skip 8 plain bytes at a
   // time, then byte by byte from the first special one.
   while (pos_ + 8 <= text_.size() && !has_special_byte(text_.data() + pos_)) {
@@ -337,6 +338,7 @@ bool JsonTape::parse_string() {
       if (len == 0) {
         return fail("invalid UTF-8 in string");
       }
+      last_string_non_ascii_ = true;
       pos_ += len;
       continue;
     }
@@ -375,6 +377,7 @@ bool JsonTape::parse_string() {
       if (len == 0) {
         return fail("invalid UTF-8 in string");
       }
+      last_string_non_ascii_ = true;
       arena_.append(text_.data() + pos_, len);
       pos_ += len;
       continue;
@@ -439,6 +442,7 @@ bool JsonTape::parse_string() {
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
           return fail("lone surrogate in string");
         }
+        last_string_non_ascii_ = last_string_non_ascii_ || cp >= 0x80;
         append_utf8(arena_, cp);
         break;
       }
@@ -450,14 +454,6 @@ bool JsonTape::parse_string() {
   n.end = static_cast<std::uint32_t>(nodes_.size() + 1);
   nodes_.push_back(n);
   return true;
-}
-
-std::string_view JsonTape::string(std::uint32_t i) const {
-  if (i == kNone || nodes_[i].type != NodeType::String) {
-    return {};
-  }
-  const Node& n = nodes_[i];
-  return n.in_arena ? std::string_view(arena_).substr(n.off, n.len) : text_.substr(n.off, n.len);
 }
 
 std::uint32_t JsonTape::member(std::uint32_t obj, std::string_view key) const {

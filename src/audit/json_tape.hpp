@@ -44,7 +44,13 @@ class JsonTape {
   // Element `i` of array node `arr`, or kNone.
   [[nodiscard]] std::uint32_t element(std::uint32_t arr, std::uint32_t i) const;
   // Decoded string of a String node ("" for kNone or other types).
-  [[nodiscard]] std::string_view string(std::uint32_t i) const;
+  [[nodiscard]] std::string_view string(std::uint32_t i) const {
+    if (i == kNone || nodes_[i].type != NodeType::String) {
+      return {};
+    }
+    const Node& n = nodes_[i];
+    return n.in_arena ? std::string_view(arena_).substr(n.off, n.len) : text_.substr(n.off, n.len);
+  }
   [[nodiscard]] bool is_string(std::uint32_t i) const {
     return i != kNone && nodes_[i].type == NodeType::String;
   }
@@ -84,6 +90,7 @@ class JsonTape {
   std::vector<std::uint32_t> scratch_;  // member key indices being sorted, as a stack
   std::string error_;
   bool canonical_ = true;
+  bool last_string_non_ascii_ = false;  // the string parse_string just read has a byte >= 0x80
 };
 
 }  // namespace portcullis::audit::detail

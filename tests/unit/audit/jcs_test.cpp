@@ -276,3 +276,42 @@ TEST_CASE("the parser's eight-byte string scan stops at every special byte", "[a
     CHECK_FALSE(tape.parse("[\"" + control + "\"]"));
   }
 }
+
+TEST_CASE("JCS string escaping is the same at every position of a long string", "[audit][jcs]") {
+  // The writer skips plain bytes eight at a time; a byte to escape at any offset, next to
+  // non-ASCII bytes, must come out as the byte-by-byte rule says.
+  const auto reference = [](std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (const char ch : text) {
+      const auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            out += "\\u00";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+          } else {
+            out.push_back(ch);
+          }
+      }
+    }
+    return out + "\"";
+  };
+  for (std::size_t at = 0; at < 20; ++at) {
+    for (const char* special : {"\"", "\\", "\x01", "\x1f", "\n", "\x7f", "\xC3\xA9", " "}) {
+      std::string text = "ab\xE2\x82\xAC" "cdefghijklmnopq";
+      text.insert(at, special);
+      std::string out;
+      portcullis::audit::append_jcs_string(out, text);
+      CHECK(out == reference(text));
+    }
+  }
+}
