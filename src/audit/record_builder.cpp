@@ -539,6 +539,13 @@ void append_fingerprint(std::string& out, const Digest& d) {
 Digest seal_record(const RecordTemplate& tmpl, std::string_view chain_uid,
                    const std::optional<ChainLink>& prev, std::uint64_t sequence, Sha256& hasher,
                    std::string& line) {
+  line.clear();
+  return append_sealed_record(tmpl, chain_uid, prev, sequence, hasher, line);
+}
+
+Digest append_sealed_record(const RecordTemplate& tmpl, std::string_view chain_uid,
+                            const std::optional<ChainLink>& prev, std::uint64_t sequence,
+                            Sha256& hasher, std::string& out) {
   const std::string_view text = tmpl.text;
   char seq_buf[24];
   const auto seq_end = std::to_chars(seq_buf, seq_buf + sizeof seq_buf, sequence).ptr;
@@ -547,8 +554,9 @@ Digest seal_record(const RecordTemplate& tmpl, std::string_view chain_uid,
   // fingerprint hashes that line without the `,"fingerprint":{...}` member (two slices of it),
   // and then fills the room. The record's bytes are read twice (copied and hashed), not three
   // times.
-  line.clear();
-  line.reserve(text.size() + 512);
+  std::string& line = out;
+  const std::size_t base = line.size();
+  line.reserve(base + text.size() + 512);
   line.append(text.substr(0, tmpl.attestation_at));
   line += "[{\"chain_uid\":";
   append_jcs_string(line, chain_uid);
@@ -573,7 +581,7 @@ Digest seal_record(const RecordTemplate& tmpl, std::string_view chain_uid,
 
   const std::string_view whole = line;
   hasher.reset();
-  hasher.update(whole.substr(0, own_begin));
+  hasher.update(whole.substr(base, own_begin - base));
   hasher.update(whole.substr(own_end));
   const Digest fingerprint = hasher.finish();
 

@@ -69,6 +69,11 @@ struct ChainLink {
 Digest seal_record(const RecordTemplate& tmpl, std::string_view chain_uid,
                    const std::optional<ChainLink>& prev, std::uint64_t sequence, Sha256& hasher,
                    std::string& line);
+// The same, appending the line to `out` (e.g. straight into a write buffer, saving a copy of
+// the record) instead of replacing its content.
+Digest append_sealed_record(const RecordTemplate& tmpl, std::string_view chain_uid,
+                            const std::optional<ChainLink>& prev, std::uint64_t sequence,
+                            Sha256& hasher, std::string& out);
 
 // The bytes a checkpoint signature covers: JCS of {chain_uid, root, time, tree_size}.
 std::string checkpoint_signing_payload(std::string_view chain_uid, std::uint64_t tree_size,

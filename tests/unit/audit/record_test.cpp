@@ -191,3 +191,17 @@ TEST_CASE("sealing splices the chain fields exactly where the generic canonicali
     CHECK(sha256(jcs(r)) == fp);
   }
 }
+
+TEST_CASE("a record sealed onto the end of a buffer is the same line with the same fingerprint",
+          "[audit][record]") {
+  RecordContext ctx;
+  const RecordTemplate t = make_decision_record(sample_decision(), ctx);
+  const ChainLink prev{41, "prev-uid", sha256("prev")};
+  Sha256 hasher;
+  std::string line;
+  const Digest alone = seal_record(t, "chain-1", prev, 42, hasher, line);
+  std::string buffer = "earlier record\n";
+  const Digest appended = append_sealed_record(t, "chain-1", prev, 42, hasher, buffer);
+  CHECK(appended == alone);
+  CHECK(buffer == "earlier record\n" + line);
+}
