@@ -511,6 +511,13 @@ bool JsonTape::canonical_without(std::uint32_t skip, std::string_view& head,
       (value.type == NodeType::String && value.in_arena)) {
     return false;  // positions in the input are not known
   }
+  // In canonical text a member is `"name":value` with nothing between; anything else (e.g. an
+  // array element before `skip`) is not a member this can cut out.
+  const std::size_t colon = std::size_t{key.off} + key.len + 1;
+  const std::size_t value_begin = value.off - (value.type == NodeType::String ? 1 : 0);
+  if (colon >= text_.size() || text_[colon] != ':' || value_begin != colon + 1) {
+    return false;
+  }
   std::size_t begin = key.off - 1;  // the opening quote of the name
   std::size_t end = value.off + value.len + (value.type == NodeType::String ? 1 : 0);
   if (begin == 0 || end >= text_.size()) {

@@ -219,6 +219,18 @@ TEST_CASE("a canonical text minus one member, sliced from the input, equals the 
   CHECK_FALSE(check_canonical(rows[7].first, "fp").sliced);  // "\u00e9" is not JCS's escape
 }
 
+TEST_CASE("only an object member is cut out of a canonical text", "[audit][jcs]") {
+  portcullis::audit::detail::JsonTape tape;
+  REQUIRE(tape.parse(R"(["x","a",{"b":1}])"));
+  REQUIRE(tape.is_canonical());
+  std::string_view head;
+  std::string_view tail;
+  // Node 3 is the object; node 2 before it is an array element, not its member name.
+  CHECK_FALSE(tape.canonical_without(3, head, tail));
+  CHECK_FALSE(tape.canonical_without(0, head, tail));
+  CHECK_FALSE(tape.canonical_without(portcullis::audit::detail::JsonTape::kNone, head, tail));
+}
+
 TEST_CASE("the parser calls a text canonical only when it is its own JCS form", "[audit][jcs]") {
   const std::pair<const char*, bool> rows[] = {
       {R"({"a":1,"b":[1,"x",true,false,null],"c":{}})", true},
