@@ -83,9 +83,13 @@ class FileAuditLog final : public AuditLog {
   // wakes the writer thread if, and only if, it has something to do.
   void drain_inline(std::unique_lock<std::mutex>& lock);
   void run();
-  // Writer thread, lock held, awaiting_ not empty: waits briefly for the group to fill (as many
-  // records as the last group had, at most half a sync), then syncs and completes it.
-  void group_commit(std::unique_lock<std::mutex>& lock);
+  // Writer thread, lock held, awaiting_ not empty: waits for the group to fill (as many records
+  // as the last group had) until `fill_by` (or for group_patience() when not set), then syncs
+  // and completes it.
+  void group_commit(std::unique_lock<std::mutex>& lock,
+                    std::optional<std::chrono::steady_clock::time_point> fill_by);
+  // How long a group may take to fill: about one fdatasync (see group_commit).
+  std::chrono::steady_clock::duration group_patience() const;
   // fdatasync + "still has a name" check, then completes (or fails) `group`. Writer thread;
   // takes the token to mark the log failed unless `token_held`.
   void sync_group(std::vector<Awaiting>& group, bool token_held);

@@ -117,6 +117,46 @@ TEST_CASE("strict group commit: concurrent decisions share fdatasyncs and every 
   CHECK(intact(dir.path()));
 }
 
+TEST_CASE("strict group commit: a lone decision after a large group is synced without waiting "
+          "for the group to come back",
+          "[audit][writer][paths]") {
+  TempDir dir;
+  auto options = options_for(dir.path(), DurabilityMode::Strict);
+  options.checkpoint_every_records = 1000;
+  options.sync_interval = std::chrono::milliseconds(60000);  // no periodic sync to rescue it
+  auto log = AuditLog::open(options);
+  REQUIRE(log);
+  // Eight decisions appended at once: written while the first one's fdatasync runs, they form
+  // a group, and the writer then waits for a group that size to come back.
+  constexpr int kBurst = 8;
+  std::atomic<int> done{0};
+  std::atomic<int> failures{0};
+  for (int i = 0; i < kBurst; ++i) {
+    (*log)->append(sample_decision(i), [&](Result<AppendReceipt> r) {
+      failures += r ? 0 : 1;
+      ++done;
+    });
+  }
+  const auto burst_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (done.load() < kBurst && std::chrono::steady_clock::now() < burst_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(done.load() == kBurst);
+  CHECK(failures == 0);
+
+  // Only one comes back: it is synced once the writer's patience (at most one fdatasync, capped
+  // at 1 ms) has passed, not when the next housekeeping deadline (1 s and more) wakes it.
+  const std::uint64_t syncs_before = (*log)->stats().syncs;
+  const auto started = std::chrono::steady_clock::now();
+  auto lone = append_sync(**log, sample_decision(kBurst));
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(lone);
+  CHECK((*log)->stats().syncs > syncs_before);
+  CHECK(took < std::chrono::milliseconds(500));
+  (*log)->close();
+  CHECK(intact(dir.path()));
+}
+
 TEST_CASE("in batched mode a removed audit file fails the next decision append",
           "[audit][writer][paths][failure]") {
   TempDir dir;
