@@ -13,7 +13,15 @@
 #   MODE=strict BIN=build/perf/portcullis bench/gateway/profile.sh
 #   PERF=1 bench/gateway/profile.sh     # also: perf record -g (3 s) into /tmp/perf.data
 #   STRACE=1 bench/gateway/profile.sh   # also: strace -c -f into /tmp/strace.txt
+#   TIMELINE=1 NREQ=200 CONC=1 bench/gateway/profile.sh
+#                                       # also: strace -f -tt -T (every syscall of every thread,
+#                                       # with its duration) into /tmp/strace-timeline.txt
 #   NREQ=50000 CONC=1 bench/gateway/profile.sh          # light load: one connection
+#   CALLGRIND=1 NREQ=2000 bench/gateway/profile.sh
+#                                       # the gateway under callgrind: instructions executed per
+#                                       # request (user space), counted only during the load —
+#                                       # exact and independent of other load on the machine,
+#                                       # unlike CPU time; the profile is in /tmp/callgrind.out.1
 #
 # Pinning: ab on CPU 0 (LOADGEN_CPU), gateway and upstream wherever the scheduler puts them
 # unless PROXY_CPU is set. Needs nginx, ab (apache2-utils), envsubst; the machine should be
@@ -52,14 +60,25 @@ export PERF_CA=$RUN/pki/ca.crt PERF_SERVER_CERT=$RUN/pki/server.crt \
   PERF_RUN_DIR=$RUN/gateway BENCH_GATEWAY_PORT=$GATEWAY_PORT BENCH_POLICY_DIR=$RUN/policies \
   BENCH_AUDIT_MODE=$MODE
 envsubst <"$HERE/gateway.yaml.in" >"$RUN/gateway/gw.yaml"
-if [[ -n ${PROXY_CPU:-} ]]; then
-  taskset -c "$PROXY_CPU" "$BIN" serve --config "$RUN/gateway/gw.yaml" 2>"$RUN/err.log" &
-else
-  "$BIN" serve --config "$RUN/gateway/gw.yaml" 2>"$RUN/err.log" &
+launch=()
+[[ -n ${PROXY_CPU:-} ]] && launch=(taskset -c "$PROXY_CPU")
+if [[ -n ${CALLGRIND:-} ]]; then
+  rm -f /tmp/callgrind.out /tmp/callgrind.out.*
+  launch+=(valgrind -q --tool=callgrind --instr-atstart=no
+           --callgrind-out-file=/tmp/callgrind.out)
 fi
+"${launch[@]}" "$BIN" serve --config "$RUN/gateway/gw.yaml" 2>"$RUN/err.log" &
 gw=$!
 pids+=($gw)
 sleep 1.5
+if [[ -n ${CALLGRIND:-} ]]; then
+  # Started with collection off; wait until it listens, then count the load only.
+  for _ in $(seq 60); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$GATEWAY_PORT") 2>/dev/null && break
+    sleep 1
+  done
+  callgrind_control -i on "$gw" >/dev/null 2>&1
+fi
 cat "$RUN/err.log"
 kill -0 "$gw" || { echo "profile.sh: the gateway did not start" >&2; exit 1; }
 
@@ -75,11 +94,21 @@ if [[ -n ${STRACE:-} ]]; then
   strace -c -f -p "$gw" -o /tmp/strace.txt &
   tracer=$!
   sleep 0.5
+elif [[ -n ${TIMELINE:-} ]]; then
+  strace -f -tt -T -p "$gw" -o /tmp/strace-timeline.txt &
+  tracer=$!
+  sleep 0.5
 fi
 taskset -c "$LOADGEN_CPU" ab -q -k -n "$NREQ" -c "$CONC" -p "$HERE/load/tools-call.json" \
   -T application/json -E "$RUN/pki/client.pem" "https://127.0.0.1:$GATEWAY_PORT/mcp" \
   >"$RUN/ab.txt" 2>&1 || true
 after=$(cpu_ticks)
+if [[ -n ${CALLGRIND:-} ]]; then
+  callgrind_control -d "$gw" >/dev/null 2>&1
+  sleep 1
+  ir=$(callgrind_annotate /tmp/callgrind.out.1 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' || true)
+  echo "callgrind: ${ir:-?} instructions for $NREQ requests => $((${ir:-0} / NREQ)) instructions/request"
+fi
 
 for t in /proc/$gw/task/*; do
   echo "thread $(cat "$t/comm") utime=$(awk '{print $14}' "$t/stat") stime=$(awk '{print $15}' "$t/stat") voluntary_switches=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")"
@@ -89,5 +118,5 @@ ticks=$((after - before))
 hz=$(getconf CLK_TCK)
 echo "gateway CPU: $ticks ticks for $NREQ requests => $((ticks * 1000000 / hz / NREQ)) us/request (mode $MODE, ab -c $CONC, load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 if [[ -n ${PERF:-} ]]; then wait "$tracer" || true; fi
-if [[ -n ${STRACE:-} ]]; then kill -INT "$tracer"; sleep 1; fi
+if [[ -n ${STRACE:-}${TIMELINE:-} ]]; then kill -INT "$tracer"; sleep 1; fi
 echo "run folder: $RUN"

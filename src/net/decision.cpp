@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <spdlog/spdlog.h>
+#include <thread>
 
 #include "portcullis/policy/request.hpp"
 
@@ -35,18 +36,18 @@ std::int64_t epoch_ms(Clock::time_point t) {
 }
 
 ActionDecision decide_one(GatewayCore& core, const Runtime& runtime,
-                          const protocol::Action& action, protocol::RequestFacts& facts) {
+                          const protocol::Action& action, const protocol::RequestFacts& facts) {
   ActionDecision out;
-  const admin::RateCounts rate =
+  const admin::RateCounts counts =
       core.rates->hit(facts.agent, action.resource.to_string(), facts.time);
-  facts.rate = {rate.agent_per_minute, rate.resource_per_minute};
+  const protocol::RateFacts rate{counts.agent_per_minute, counts.resource_per_minute};
   if (core.quarantine->is_quarantined(facts.agent)) {
     out.quarantined = true;
     out.deny_message = std::string(kQuarantined);
     return out;
   }
   const auto& config = *runtime.config;
-  auto request = protocol::build_cedar_request(action, facts, config.time_zone,
+  auto request = protocol::build_cedar_request(action, facts, rate, config.time_zone,
                                                static_cast<int>(config.limits.max_json_depth));
   if (!request) {
     // Fail closed: a request we cannot represent is denied (and recorded as such).
@@ -80,11 +81,32 @@ class DecisionCollector : public std::enable_shared_from_this<DecisionCollector>
         executor_(std::move(executor)),
         done_(std::move(done)) {}
 
-  // Writer thread. Each index is written by exactly one completion; the last one posts.
+  // Any thread (the appending one, another appending thread, the writer thread). Each index is
+  // written by exactly one completion; the last one finishes: inline in end_appends() when it
+  // arrived synchronously inside decide_and_record's appends (the common batched-mode case: one
+  // trip through the executor's queue less per request), else posted to the request's strand.
   void on_append(std::size_t index, Result<audit::AppendReceipt> result) {
     results_[index] = std::move(result);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      boost::asio::post(executor_, [self = shared_from_this()] { self->finish(); });
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+      return;
+    }
+    // `appending_` belongs to the initiating thread: only that thread reads it (short-circuit).
+    if (std::this_thread::get_id() == initiator_ && appending_) {
+      finished_inline_ = true;
+      return;
+    }
+    boost::asio::post(executor_, [self = shared_from_this()] { self->finish(); });
+  }
+
+  // Bracket the appends, on the initiating thread (the request's strand).
+  void begin_appends() {
+    initiator_ = std::this_thread::get_id();
+    appending_ = true;
+  }
+  void end_appends() {
+    appending_ = false;
+    if (finished_inline_) {
+      finish();
     }
   }
 
@@ -127,13 +149,17 @@ class DecisionCollector : public std::enable_shared_from_this<DecisionCollector>
   std::vector<SessionUpdate> updates_;
   boost::asio::any_io_executor executor_;
   DecisionDone done_;
+  std::thread::id initiator_;     // set before the first append (ordered by the log's lock)
+  bool appending_ = false;        // initiating thread only
+  bool finished_inline_ = false;  // initiating thread only
 };
 
 void decide_and_record(GatewayCore& core, DecisionInput input,
                        boost::asio::any_io_executor executor, DecisionDone done) {
   const Runtime& runtime = *input.runtime;
   const config::Route& route = *input.route;
-  const auto& actions = input.extraction.actions;
+  const auto& actions = input.extraction->actions;
+  const protocol::RequestFacts& facts = *input.facts;
   const bool dry_run = runtime.config->dry_run || route.dry_run;
   const auto started = std::chrono::steady_clock::now();
   const std::string_view protocol_name = config::to_string(route.protocol);
@@ -144,7 +170,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
   bool any_quarantined = false;
   for (const auto& action : actions) {
     core.metrics->count_request(input.audit.listener, route.name, protocol_name);
-    decisions.push_back(decide_one(core, runtime, action, input.facts));
+    decisions.push_back(decide_one(core, runtime, action, facts));
     const auto& d = decisions.back();
     const bool allowed = d.response.decision == policy::Decision::Allow;
     any_denied = any_denied || !allowed;
@@ -166,7 +192,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
   std::vector<audit::DecisionEvent> events;
   events.reserve(actions.size());
   std::vector<SessionUpdate> updates;
-  const std::int64_t now_ms = epoch_ms(input.facts.time);
+  const std::int64_t now_ms = epoch_ms(facts.time);
   for (std::size_t i = 0; i < actions.size(); ++i) {
     const auto& action = actions[i];
     auto& d = decisions[i];
@@ -183,7 +209,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
     audit::DecisionEvent e;
     e.time_ms = now_ms;
     e.request_id = take(input.audit.request_id);
-    e.agent = input.facts.agent;
+    e.agent = facts.agent;
     e.session_id = input.audit.session_id;
     e.listener = input.audit.listener;
     e.route = route.name;
@@ -193,7 +219,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
     e.resource_type = action.resource.type;
     e.resource_id = action.resource.id;
     e.jsonrpc_id = action.jsonrpc_id;
-    if (input.extraction.batch) {
+    if (input.extraction->batch) {
       e.batch_index = action.batch_index;
       e.batch_size = static_cast<std::uint32_t>(actions.size());
     }
@@ -223,8 +249,8 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
     events.push_back(std::move(e));
 
     if (allowed && executed) {
-      updates.push_back({input.audit.session_id, input.facts.agent, action.tool_name,
-                         d.response.labels, input.facts.time});
+      updates.push_back({input.audit.session_id, facts.agent, action.tool_name,
+                         d.response.labels, facts.time});
     }
   }
 
@@ -237,12 +263,14 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
   auto collector = std::make_shared<DecisionCollector>(
       core, events.size(), forward, std::move(verdicts), std::move(updates), std::move(executor),
       std::move(done));
+  collector->begin_appends();
   for (std::size_t i = 0; i < events.size(); ++i) {
     core.audit->append(std::move(events[i]),
                        [collector, i](Result<audit::AppendReceipt> receipt) {
                          collector->on_append(i, std::move(receipt));
                        });
   }
+  collector->end_appends();
 }
 
 bool may_call_tool(GatewayCore& core, const Runtime& runtime, const config::Route& route,

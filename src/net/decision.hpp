@@ -7,8 +7,11 @@
 // there is no path to an upstream that skips decide → audit → forward.
 //
 // Threading: decide_and_record() runs the policy evaluation inline on the caller's strand, then
-// appends to the audit log (the writer thread completes the appends) and calls `done` through
-// `executor` (the caller's strand) — never inline, never on the writer thread.
+// appends to the audit log and calls `done` on the caller's strand, never on the writer thread:
+// at the end of decide_and_record itself when every append completed synchronously on the
+// calling thread (batched mode: the I/O thread wrote the records itself), else through
+// `executor`. Callers must therefore call decide_and_record last, with nothing after it that
+// `done` could invalidate.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -60,8 +63,11 @@ struct AuditFacts {
 struct DecisionInput {
   std::shared_ptr<const Runtime> runtime;
   const config::Route* route = nullptr;  // points into runtime->config
-  protocol::Extraction extraction;
-  protocol::RequestFacts facts;  // rate is filled per action here
+  // Shared with the exchange (which answers and forwards from it): never copied per request.
+  std::shared_ptr<const protocol::Extraction> extraction;
+  // The caller's facts, read during decide_and_record only (not by `done`); their `rate` is
+  // ignored: each action's rate counters are taken here.
+  const protocol::RequestFacts* facts = nullptr;
   AuditFacts audit;
 };
 

@@ -91,7 +91,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (!extraction) {
       return reject(extraction.error());
     }
-    extraction_ = std::move(*extraction);
+    extraction_ = std::make_shared<const protocol::Extraction>(std::move(*extraction));
 
     const PeerIdentity& peer = session_->peer();
     session_id_ = std::string(request_["Mcp-Session-Id"]);
@@ -100,19 +100,19 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     input.route = route_;
     input.extraction = extraction_;
     facts_.agent = peer.id;
-    facts_.source_ip = session_->remote().address().to_string();
+    facts_.source_ip = session_->remote_address();
     facts_.time = now_;
     facts_.tls = {peer.subject, peer.issuer, peer.spiffe_id, peer.sans,
                   Clock::from_time_t(static_cast<std::time_t>(peer.not_after))};
     facts_.route = route_->name;
     const admin::SessionSnapshot snapshot = core_.sessions->snapshot(session_id_, peer.id, now_);
     facts_.session = {session_id_, snapshot.tools, snapshot.labels};
-    input.facts = facts_;
+    input.facts = &facts_;
     input.audit.request_id = request_id_;
     input.audit.listener = session_->listener().name;
     input.audit.session_id = session_id_;
     input.audit.src = {facts_.source_ip, session_->remote().port()};
-    input.audit.dst = {session_->local().address().to_string(), session_->local().port()};
+    input.audit.dst = {session_->local_address(), session_->local().port()};
     input.audit.http_method = std::string(request_.method_string());
     input.audit.http_url = std::string(target);
     input.audit.user_agent = std::string(request_[http::field::user_agent]);
@@ -159,13 +159,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void on_decided(DecisionResult result) {
     switch (result.outcome) {
       case DecisionOutcome::AuditFailed:
-        return answer(protocol::failure_answer(extraction_,
+        return answer(protocol::failure_answer(*extraction_,
                                                protocol::GatewayFailure::AuditUnavailable,
                                                request_id_));
       case DecisionOutcome::Denied:
         spdlog::info("denied listener={} route={} agent=\"{}\" request_id={}",
                      session_->listener().name, route_->name, facts_.agent, request_id_);
-        return answer(protocol::denied_answer(extraction_, result.verdicts, request_id_,
+        return answer(protocol::denied_answer(*extraction_, result.verdicts, request_id_,
                                               runtime_->config->jsonrpc_deny_code));
       case DecisionOutcome::Forward:
         return forward_upstream(std::move(*result.permit));
@@ -183,7 +183,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     spec.client_version = request_.version();
     spec.client_keep_alive = request_.keep_alive();
     spec.request_id = request_id_;
-    spec.jsonrpc = extraction_.jsonrpc;
+    spec.jsonrpc = extraction_->jsonrpc;
     spec.rewrite = response_rewrite();
     spec.extraction = extraction_;
 
@@ -221,7 +221,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         if (!route_->filter_tools_list) {
           break;
         }
-        for (const auto& action : extraction_.actions) {
+        for (const auto& action : extraction_->actions) {
           if (action.kind == protocol::ActionKind::Request && action.method == "tools/list" &&
               action.jsonrpc_id) {
             rewrite.tools_list_ids.push_back(*action.jsonrpc_id);
@@ -243,7 +243,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
             listener = &l;
           }
         }
-        for (const auto& action : extraction_.actions) {
+        for (const auto& action : extraction_->actions) {
           if (action.action == "GetAgentCard" || action.action == "GetExtendedAgentCard") {
             rewrite.kind = action.action == "GetAgentCard" ? ResponseRewrite::Kind::AgentCard
                                                            : ResponseRewrite::Kind::ExtendedAgentCard;
@@ -262,13 +262,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void on_forwarded(ForwardResult result) {
     const bool ended_session = result.upstream_status >= 200 && result.upstream_status < 300 &&
-                               !session_id_.empty() && extraction_.actions.size() == 1 &&
-                               extraction_.actions.front().action == "mcp/end-session";
+                               !session_id_.empty() && extraction_->actions.size() == 1 &&
+                               extraction_->actions.front().action == "mcp/end-session";
     if (ended_session) {
       core_.sessions->end_session(session_id_, facts_.agent);
     }
     const std::int64_t now_ms = epoch_ms(Clock::now());
-    for (std::size_t i = 0; i < receipts_.size() && i < extraction_.actions.size(); ++i) {
+    for (std::size_t i = 0; i < receipts_.size() && i < extraction_->actions.size(); ++i) {
       audit::OutcomeEvent e;
       e.time_ms = now_ms;
       e.correlation_uid = receipts_[i].uid;
@@ -277,7 +277,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       e.session_id = session_id_;
       e.route = route_->name;
       e.protocol = std::string(config::to_string(route_->protocol));
-      e.action = extraction_.actions[i].action;
+      e.action = extraction_->actions[i].action;
       e.upstream_status = result.upstream_status;
       e.error = result.error;
       e.latency_us = result.latency_us;
@@ -305,7 +305,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   const config::Route* route_ = nullptr;
   std::string upstream_target_;
   std::string session_id_;
-  protocol::Extraction extraction_;
+  std::shared_ptr<const protocol::Extraction> extraction_;  // shared with the decision and the
+                                                           // forward: never copied
   protocol::RequestFacts facts_;
   std::vector<audit::AppendReceipt> receipts_;
 };

@@ -4,9 +4,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <csignal>
+#include <optional>
 #include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
@@ -26,6 +28,24 @@
 namespace portcullis::net {
 
 namespace {
+
+// The timer anchor: a timer that re-arms itself every kAnchorPeriod, shorter than every I/O
+// timeout, so that it is always the earliest deadline in the reactor's timer queue. Each proxied
+// call arms and cancels four per-operation timeouts (agent read and write, upstream write and
+// read); Asio reprograms its timerfd — one syscall, ~3 µs on the benchmark VM — whenever a newly
+// armed timer is the earliest, which at light load (one connection: the queue otherwise empty)
+// is every one of them. With the anchor in front, arming a timeout reprograms nothing; the anchor
+// itself costs one wake-up and one timerfd_settime per period.
+constexpr std::chrono::milliseconds kAnchorPeriod{500};
+
+void arm_timer_anchor(asio::steady_timer& anchor) {
+  anchor.expires_after(kAnchorPeriod);
+  anchor.async_wait([&anchor](const boost::system::error_code& ec) {
+    if (!ec) {
+      arm_timer_anchor(anchor);
+    }
+  });
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -111,6 +131,7 @@ struct Gateway::Impl {
   asio::io_context& ioc = *ioc_owner;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+  std::optional<asio::steady_timer> timer_anchor;  // see arm_timer_anchor
   asio::thread_pool control{1};  // reloads and shutdown: file I/O and joins off the I/O threads
 
   admin::GatewayMetrics metrics;
@@ -160,6 +181,7 @@ Gateway::~Gateway() {
   impl_->listeners.clear();
   impl_->admin_listener.reset();
   impl_->core->runtime.store(nullptr);
+  impl_->timer_anchor.reset();
   impl_->ioc_owner.reset();
 }
 
@@ -310,6 +332,7 @@ Result<void> Gateway::start() {
     impl.admin_listener->run();
   }
   impl.work.emplace(impl.ioc.get_executor());
+  arm_timer_anchor(impl.timer_anchor.emplace(impl.ioc));
   std::uint32_t threads = impl.options.threads > 0 ? impl.options.threads : config.threads;
   if (threads == 0) {
     threads = std::max(1U, std::thread::hardware_concurrency());

@@ -36,6 +36,8 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket,
   beast::error_code ec;
   remote_ = stream_.tcp().socket().remote_endpoint(ec);
   local_ = stream_.tcp().socket().local_endpoint(ec);
+  remote_address_ = remote_.address().to_string();
+  local_address_ = local_.address().to_string();
   ++core_->connections;
 }
 
@@ -148,6 +150,19 @@ void HttpSession::on_read_head(beast::error_code ec, std::size_t head_bytes) {
   parser_.emplace();
   parser_->header_limit(limits.max_header_bytes + kBufferSlack);
   parser_->body_limit(limits.max_body_bytes);
+  // The head is buffered, and usually the whole body with it (an MCP call fits one TLS record):
+  // parse what is there now and read only what is missing. An http::async_read that needs no
+  // I/O still completes through the executor's queue, one trip (and a reactor poll) per request.
+  parser_->eager(true);
+  beast::error_code parsed;
+  const std::size_t used = parser_->put(buffer_.data(), parsed);
+  buffer_.consume(used);
+  if (parsed == http::error::need_more) {
+    parsed = {};  // the head is complete (continue_head saw its end): more body is to come
+  }
+  if (parsed || parser_->is_done()) {
+    return on_read_body(parsed, used);  // complete, or refused as http::async_read refuses it
+  }
   stream_.tcp().expires_after(limits.body_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read_body, shared_from_this()));

@@ -49,6 +49,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   [[nodiscard]] GatewayCore& core() { return *core_; }
   [[nodiscard]] const asio::ip::tcp::endpoint& remote() const { return remote_; }
   [[nodiscard]] const asio::ip::tcp::endpoint& local() const { return local_; }
+  // The endpoints' addresses as text, formatted once per connection (inet_ntop goes through
+  // snprintf: a few thousand instructions a request when formatted per request).
+  [[nodiscard]] const std::string& remote_address() const { return remote_address_; }
+  [[nodiscard]] const std::string& local_address() const { return local_address_; }
   // Writes an answer the gateway produced itself, then continues like exchange_done().
   void write_answer(Answer answer, bool keep_alive);
   // The exchange has finished writing its answer: read the next request or close.
@@ -79,6 +83,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<const Runtime> limits_runtime_;  // the runtime whose limits this read uses
   asio::ip::tcp::endpoint remote_;
   asio::ip::tcp::endpoint local_;
+  std::string remote_address_;
+  std::string local_address_;
   PeerIdentity peer_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;

@@ -243,6 +243,20 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     auto& body = up_parser_->get().body();
     body.data = chunk_.get();
     body.size = kChunkBytes;
+    if (up_buffer_.size() > 0) {
+      // Body bytes that came with the head (or a previous read) are parsed now, as
+      // http::async_read_some would parse them first — but without its trip through the
+      // executor's queue. Only a parse that made progress or failed completes here; one that
+      // needs more bytes reads them below.
+      beast::error_code ec;
+      const std::size_t used = up_parser_->put(up_buffer_.data(), ec);
+      up_buffer_.consume(used);
+      const bool waiting = ec == http::error::need_more ||
+                           (used == 0 && (!ec || ec == http::error::need_buffer));
+      if (!waiting) {
+        return on_chunk(ec, used);
+      }
+    }
     // Quiet event streams are normal (a server waiting to push): they get the long SSE limit.
     upstream_->tcp().expires_after(sse_ ? limits().sse_idle_timeout : spec_.pool->response_timeout());
     http::async_read_some(
@@ -420,9 +434,9 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
                              ? protocol::GatewayFailure::UpstreamTimeout
                              : protocol::GatewayFailure::UpstreamUnreachable;
     const protocol::Answer built =
-        spec_.extraction.actions.empty()
+        !spec_.extraction || spec_.extraction->actions.empty()
             ? protocol::failure_answer(spec_.jsonrpc, failure, spec_.request_id)
-            : protocol::failure_answer(spec_.extraction, failure, spec_.request_id);
+            : protocol::failure_answer(*spec_.extraction, failure, spec_.request_id);
     Answer answer = body_answer(static_cast<unsigned>(built.status), built.content_type,
                                 built.body, spec_.request_id);
     client_keep_alive_ = spec_.client_keep_alive;

@@ -48,7 +48,8 @@ struct ForwardSpec {
   std::string request_id;
   ResponseRewrite rewrite;
   bool jsonrpc = false;             // failure answers in JSON-RPC shape
-  protocol::Extraction extraction;  // for failure answers (one error per request element)
+  std::shared_ptr<const protocol::Extraction> extraction;  // for failure answers (one error
+                                                          // per request element); may be null
 };
 
 struct ForwardResult {

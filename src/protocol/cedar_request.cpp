@@ -38,6 +38,12 @@ std::string cedar_datetime(std::chrono::system_clock::time_point when) {
 
 Result<policy::Request> build_cedar_request(const Action& action, const RequestFacts& facts,
                                             const config::TimeZone& zone, int max_depth) {
+  return build_cedar_request(action, facts, facts.rate, zone, max_depth);
+}
+
+Result<policy::Request> build_cedar_request(const Action& action, const RequestFacts& facts,
+                                            const RateFacts& rate, const config::TimeZone& zone,
+                                            int max_depth) {
   auto ip = Value::extension("ip", facts.source_ip);
   if (!ip) {
     return fail("source address '" + facts.source_ip + "': " + ip.error().message);
@@ -72,9 +78,8 @@ Result<policy::Request> build_cedar_request(const Action& action, const RequestF
                                       {"labels", string_set(facts.session.labels)},
                                   }));
   context.emplace_back("rate", Value::record({
-                                   {"agent_per_minute", Value::integer(facts.rate.agent_per_minute)},
-                                   {"resource_per_minute",
-                                    Value::integer(facts.rate.resource_per_minute)},
+                                   {"agent_per_minute", Value::integer(rate.agent_per_minute)},
+                                   {"resource_per_minute", Value::integer(rate.resource_per_minute)},
                                }));
   const std::size_t common = context.size();
   if (action.context.is_object()) {

@@ -61,6 +61,14 @@ struct RequestFacts {
                                                           const RequestFacts& facts,
                                                           const config::TimeZone& zone,
                                                           int max_depth = 64);
+// The same with the rate counters given apart from `facts` (whose `rate` is ignored): the
+// gateway decides every action of a request against one shared RequestFacts, without copying it
+// per action to fill in that action's counters.
+[[nodiscard]] Result<policy::Request> build_cedar_request(const Action& action,
+                                                          const RequestFacts& facts,
+                                                          const RateFacts& rate,
+                                                          const config::TimeZone& zone,
+                                                          int max_depth = 64);
 
 // "2026-11-27T01:41:00.123Z": the Cedar datetime literal for `when` (UTC, milliseconds).
 [[nodiscard]] std::string cedar_datetime(std::chrono::system_clock::time_point when);
