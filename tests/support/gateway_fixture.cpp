@@ -71,6 +71,9 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options)
   agent_b_ = agents_pki_->issue("agent-b", {.common_name = "agent b", .uri_sans = {kAgentB}});
   operator_ = ops_pki_->issue("operator", {.common_name = "oncall", .uri_sans = {kOperator}});
 
+  if (options.agents_crl_revoking_b) {
+    agents_pki_->write_crl(d / "agents.crl", {agent_b_});
+  }
   std::filesystem::create_directory(d / "policies");
   write_text(d / "policies" / "policies.cedar", options.policies);
   write_text(d / "entities.json", options.entities);
@@ -83,7 +86,7 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options)
       cert: server.pem
       key: server.key
       client_ca: agents-ca.pem
-admin:
+)" + std::string(options.agents_crl_revoking_b ? "      crl: agents.crl\n" : "") + R"(admin:
   address: 127.0.0.1:0
   tls:
     cert: server.pem

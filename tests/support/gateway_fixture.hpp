@@ -30,6 +30,9 @@ struct GatewayFixtureOptions {
   std::string extra_yaml{};        // appended at top level (e.g. "dry_run: true\n")
   std::string limits_yaml{};       // body of a `limits:` block, indented by two spaces
   std::string route_extra_yaml{};  // extra keys for every route, indented by four spaces
+  // The agents listener checks `agents.crl` (listeners[0].tls.crl), written by the agents CA
+  // before the gateway starts; it revokes agent B. Tests rewrite it with agents_pki().write_crl.
+  bool agents_crl_revoking_b = false;
 };
 
 class GatewayFixture {
@@ -65,6 +68,7 @@ class GatewayFixture {
   [[nodiscard]] TestPki& ops_pki() { return *ops_pki_; }
   [[nodiscard]] const IssuedCert& operator_cert() const { return operator_; }
   [[nodiscard]] const IssuedCert& agent_a_cert() const { return agent_a_; }
+  [[nodiscard]] const IssuedCert& agent_b_cert() const { return agent_b_; }
 
  private:
   TempDir dir_;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <stdexcept>
 
 namespace portcullis::test {
@@ -43,6 +44,19 @@ void write_file(const std::filesystem::path& path, EVP_PKEY* key) {
   FILE* f = std::fopen(path.c_str(), "w");
   PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
   std::fclose(f);
+}
+
+X509* read_cert(const std::filesystem::path& path) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) {
+    throw std::runtime_error("cannot open " + path.string());
+  }
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (cert == nullptr) {
+    throw std::runtime_error("no certificate in " + path.string());
+  }
+  return cert;
 }
 
 long next_serial() {
@@ -136,6 +150,38 @@ IssuedCert TestPki::issue(const std::string& file_name, const CertSpec& spec) {
   X509_free(cert);
   EVP_PKEY_free(key);
   return out;
+}
+
+void TestPki::write_crl(const std::filesystem::path& file,
+                        const std::vector<IssuedCert>& revoked) const {
+  X509_CRL* crl = X509_CRL_new();
+  ASN1_TIME* last_update = ASN1_TIME_adj(nullptr, std::time(nullptr), 0, -3600);
+  ASN1_TIME* next_update = ASN1_TIME_adj(nullptr, std::time(nullptr), 7, 0);
+  X509_CRL_set_version(crl, 1);  // v2
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(impl_->cert));
+  X509_CRL_set1_lastUpdate(crl, last_update);
+  X509_CRL_set1_nextUpdate(crl, next_update);
+  for (const auto& issued : revoked) {
+    X509* cert = read_cert(issued.cert);
+    X509_REVOKED* entry = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert));
+    X509_REVOKED_set_revocationDate(entry, last_update);
+    X509_CRL_add0_revoked(crl, entry);
+    X509_free(cert);
+  }
+  X509_CRL_sort(crl);
+  const bool signed_ok = X509_CRL_sign(crl, impl_->key, EVP_sha256()) > 0;
+  FILE* f = signed_ok ? std::fopen(file.c_str(), "w") : nullptr;
+  const bool written = f != nullptr && PEM_write_X509_CRL(f, crl) == 1;
+  if (f != nullptr) {
+    std::fclose(f);
+  }
+  ASN1_TIME_free(next_update);
+  ASN1_TIME_free(last_update);
+  X509_CRL_free(crl);
+  if (!written) {
+    throw std::runtime_error("cannot write the CRL " + file.string());
+  }
 }
 
 }  // namespace portcullis::test

@@ -38,6 +38,9 @@ class TestPki {
   [[nodiscard]] const std::filesystem::path& ca_cert() const { return ca_cert_path_; }
   // Issues a certificate signed by this CA; files `dir/<name>.pem` and `dir/<name>.key`.
   IssuedCert issue(const std::string& name, const CertSpec& spec);
+  // Writes a PEM CRL signed by this CA (valid from an hour ago for a week) that revokes the
+  // certificates in `revoked` (each must have been issued by this CA); empty = revokes nothing.
+  void write_crl(const std::filesystem::path& file, const std::vector<IssuedCert>& revoked) const;
 
  private:
   struct Impl;
