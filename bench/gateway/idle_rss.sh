@@ -8,6 +8,8 @@
 #
 #   bench/gateway/idle_rss.sh                      # build/release/portcullis, N=1000
 #   CONNECTIONS=2000 PORTCULLIS=build/x/portcullis bench/gateway/idle_rss.sh
+#   HOLD_SECONDS=60 bench/gateway/idle_rss.sh      # keep the idle connections open 60 s more
+#                                                  # (to snapshot a heap profiler meanwhile)
 #
 # Needs nginx, openssl, envsubst, python3 (install.sh installs the first three).
 set -euo pipefail
@@ -16,6 +18,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PORTCULLIS=${PORTCULLIS:-$ROOT/build/release/portcullis}
 CONNECTIONS=${CONNECTIONS:-1000}
 MODE=${BENCH_AUDIT_MODE:-batched}
+HOLD_SECONDS=${HOLD_SECONDS:-0}
 [[ -x $PORTCULLIS ]] || { echo "idle_rss.sh: $PORTCULLIS not built" >&2; exit 2; }
 for tool in nginx openssl envsubst python3; do
   command -v "$tool" >/dev/null || { echo "idle_rss.sh: $tool missing (bench/gateway/install.sh)" >&2; exit 2; }
@@ -52,10 +55,11 @@ ulimit -n $((CONNECTIONS * 3 + 256))
 gateway_pid=$!
 pids+=("$gateway_pid")
 
-python3 - "$GATEWAY_PORT" "$CONNECTIONS" "$RUN/pki" "$HERE/load/tools-call.json" "$gateway_pid" <<'PY'
+python3 - "$GATEWAY_PORT" "$CONNECTIONS" "$RUN/pki" "$HERE/load/tools-call.json" "$gateway_pid" "$HOLD_SECONDS" <<'PY'
 import socket, ssl, sys, time
 
 port, count, pki, body_file, pid = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+hold = float(sys.argv[6])
 body = open(body_file, "rb").read()
 
 def status(field):
@@ -125,6 +129,9 @@ rss_idle, hwm = status("VmRSS"), status("VmHWM")
 print("| connections | answered 200 | still open after 2 s idle | RSS before | RSS with the idle connections | peak RSS (VmHWM) |")
 print("|---:|---:|---:|---:|---:|---:|")
 print(f"| {count} | {count - failures} | {alive} | {rss_start / 1024:.1f} MiB | {rss_idle / 1024:.1f} MiB | {hwm / 1024:.1f} MiB |")
+if hold > 0:
+    print(f"holding the idle connections for {hold:g} s (gateway pid {pid})", flush=True)
+    time.sleep(hold)
 for c in conns:
     c.close()
 sys.exit(1 if failures else 0)
