@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "portcullis/common/ascii.hpp"
+
 namespace portcullis::audit {
 
 namespace {
@@ -61,19 +63,6 @@ Digest hmac_sha256(std::string_view key, std::string_view message) {
 
 namespace {
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 }  // namespace
 
 void append_hex(std::string& out, const Digest& digest) {
@@ -107,8 +96,8 @@ std::optional<Digest> digest_from_hex(std::string_view hex) {
   }
   Digest out{};
   for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = hex_value(hex[2 * i]);
-    const int lo = hex_value(hex[2 * i + 1]);
+    const int hi = hex_digit_value(hex[2 * i]);
+    const int lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return std::nullopt;
     }
