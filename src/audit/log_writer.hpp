@@ -144,7 +144,6 @@ class FileAuditLog final : public AuditLog {
   std::vector<Pending> batch_;    // the records being written (swapped with queue_)
   std::vector<AppendReceipt> receipts_;
   std::string buffer_;
-  std::string line_;
   Sha256 hasher_;
   std::string failure_;           // why the log is failing ("" when healthy)
   std::string pending_next_file_; // named by a rotation checkpoint but not created yet
