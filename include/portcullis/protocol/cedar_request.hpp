@@ -8,8 +8,8 @@
 // and not_after is the Unix epoch. Action-specific members (input/params/message/...) are
 // converted with policy::value_from_plain_json.
 //
-// For the audit record, use policy::request_to_json(request) (the full Cedar request, for
-// replay). Thread-safe; no I/O.
+// For the audit record, use policy::request_to_jcs(request): the full Cedar request (for
+// replay) as canonical JSON text, written without building a JSON tree. Thread-safe; no I/O.
 #pragma once
 
 #include <chrono>
