@@ -9,7 +9,7 @@ AnyStream::AnyStream(beast::tcp_stream tcp, asio::ssl::context& context)
 
 beast::tcp_stream& AnyStream::tcp() {
   if (tls_) {
-    return beast::get_lowest_layer(*tls_);
+    return tls_->next_layer();
   }
   return *plain_;
 }

@@ -10,16 +10,16 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstddef>
 #include <optional>
 #include <utility>
+
+#include "net/tls_stream.hpp"
 
 namespace portcullis::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 class AnyStream {
  public:
