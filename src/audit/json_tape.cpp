@@ -82,23 +82,12 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return 0;
 }
 
-bool needs_utf16_order(std::string_view key) {
-  return std::any_of(key.begin(), key.end(),
-                     [](char c) { return static_cast<unsigned char>(c) >= 0xEE; });
-}
-
 // True when one of the 8 bytes at `p` ends the fast scan of a string: '"', '\\', a control
 // character or a non-ASCII byte (SWAR: every lane tested at once, no per-byte branch).
 bool has_special_byte(const char* p) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   constexpr std::uint64_t kHigh = 0x8080808080808080ull;
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  const std::uint64_t quote = has_zero(v ^ (kOnes * '"'));
-  const std::uint64_t backslash = has_zero(v ^ (kOnes * '\\'));
-  const std::uint64_t control = (v - kOnes * 0x20) & ~v & kHigh;  // some byte < 0x20
-  return ((quote | backslash | control) | (v & kHigh)) != 0;
+  const std::uint64_t v = load_8_bytes(p);
+  return (jcs_escape_lanes(v) | (v & kHigh)) != 0;
 }
 
 // A number literal JCS would write as it is: an integer of at most 15 digits (exact as a double,

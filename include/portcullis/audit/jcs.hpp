@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "portcullis/common/jcs_text.hpp"
+
 namespace portcullis::audit {
 
 // Appends the canonical form of `value`. Non-finite numbers cannot occur in nlohmann values
@@ -25,16 +27,13 @@ std::string jcs(const nlohmann::json& value);
 std::vector<std::size_t> append_jcs_with_holes(std::string& out, const nlohmann::json& value,
                                                std::span<const nlohmann::json* const> holes);
 
-// A JSON string literal (with quotes) for UTF-8 `text`, JCS escaping: \" \\ \b \f \n \r \t,
-// other controls as \u00xx, everything else as is.
-void append_jcs_string(std::string& out, std::string_view text);
-
-// A number in ECMAScript Number.prototype.toString form. Returns false for NaN/infinity.
-bool append_jcs_number(std::string& out, double value);
-void append_jcs_integer(std::string& out, std::int64_t value);
-void append_jcs_unsigned(std::string& out, std::uint64_t value);
-
-// True when `a` sorts before `b` comparing UTF-16 code units (both valid UTF-8).
-bool utf16_less(std::string_view a, std::string_view b);
+// The text primitives (strings, numbers, UTF-16 member order) live in common, shared with the
+// policy module's Cedar-request writer.
+using portcullis::append_jcs_integer;
+using portcullis::append_jcs_number;
+using portcullis::append_jcs_string;
+using portcullis::append_jcs_unsigned;
+using portcullis::needs_utf16_order;
+using portcullis::utf16_less;
 
 }  // namespace portcullis::audit
