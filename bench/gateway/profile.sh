@@ -12,6 +12,7 @@
 #   bench/gateway/profile.sh                           # build/release/portcullis, batched
 #   MODE=strict BIN=build/perf/portcullis bench/gateway/profile.sh
 #   PERF=1 bench/gateway/profile.sh     # also: perf record -g (3 s) into /tmp/perf.data
+#                                       # (PERF_FREQ=10000 PERF_CALLGRAPH=" ": flat, denser)
 #   STRACE=1 bench/gateway/profile.sh   # also: strace -c -f into /tmp/strace.txt
 #   TIMELINE=1 NREQ=200 CONC=1 bench/gateway/profile.sh
 #                                       # also: strace -f -tt -T (every syscall of every thread,
@@ -86,7 +87,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 before=$(cpu_ticks)
 tracer=
 if [[ -n ${PERF:-} ]]; then
-  perf record -F 500 --call-graph dwarf,16384 -o /tmp/perf.data -p "$gw" -- sleep 3 \
+  perf record -F "${PERF_FREQ:-500}" ${PERF_CALLGRAPH:---call-graph dwarf,16384} -o /tmp/perf.data -p "$gw" -- sleep 3 \
     >/dev/null 2>&1 &
   tracer=$!
 fi
