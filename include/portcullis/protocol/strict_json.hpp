@@ -6,6 +6,10 @@
 // than `max_depth`, integers outside the 64-bit range (another parser would round them),
 // numbers that overflow a double, and U+0000 anywhere in a string or key (a C upstream would
 // truncate at it, so the policy would decide on a different string than the one executed).
+// A NUL byte is refused wherever it appears (raw in a string it is an unescaped control
+// character; after the value it is trailing data, not an end of input).
+// Messages say what and, for syntax errors, at which byte offset ("... at byte 17"); duplicate
+// keys are named by the key.
 //
 // Never throws. Thread-safe (no shared state).
 #pragma once
