@@ -18,6 +18,41 @@
 
 namespace portcullis::audit::detail {
 
+// A member name with its JCS punctuation, `,"name":`, made at compile time from a string literal
+// ("name"_key): writing a key is then one append of a constant, not three. Names must be ASCII
+// without '"', '\\' or controls (so they need no escaping and byte order is JCS order); any
+// other name does not compile.
+template <std::size_t N>
+struct KeyName {
+  std::array<char, N + 3> text{};  // N counts the literal's NUL: ',' '"' name '"' ':'
+  consteval KeyName(const char (&name)[N]) {  // NOLINT(google-explicit-constructor): literal
+    text[0] = ',';
+    text[1] = '"';
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+      const auto c = static_cast<unsigned char>(name[i]);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) {
+        throw "a member name must be plain ASCII";  // a compile error in a consteval context
+      }
+      text[2 + i] = name[i];
+    }
+    text[N + 1] = '"';
+    text[N + 2] = ':';
+  }
+};
+
+struct Key {
+  std::string_view text;  // ,"name":
+  [[nodiscard]] std::string_view name() const { return text.substr(2, text.size() - 4); }
+};
+
+template <KeyName K>
+inline constexpr auto kKeyText = K.text;
+
+template <KeyName K>
+constexpr Key operator""_key() {
+  return Key{std::string_view(kKeyText<K>.data(), kKeyText<K>.size())};
+}
+
 class CanonicalWriter {
  public:
   explicit CanonicalWriter(std::string& out) : out_(out) {}
@@ -40,25 +75,35 @@ class CanonicalWriter {
     --depth_;
     out_.push_back(']');
   }
-  // Member names must come in JCS order and need no escaping; ours are ASCII literals, where
-  // JCS order is byte order. Written as they are (no escape scan): this is the writer's most
-  // frequent call.
-  void key(std::string_view name) {
+  // Member names must come in JCS order (checked by assert in debug builds). This is the
+  // writer's most frequent call: one append of the prepared `,"name":` (without the comma for
+  // an object's first member).
+  void key(Key k) {
     Frame& f = frames_[depth_ - 1];
     assert(f.object);
-    assert(f.first || f.last_key < name);
-    assert(std::none_of(name.begin(), name.end(), [](char c) {
-      return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 ||
-             static_cast<unsigned char>(c) >= 0x80;
-    }));
+    assert(f.first || f.last_key < k.name());
 #ifndef NDEBUG
-    f.last_key = name;
+    f.last_key = k.name();
 #endif
-    out_.append(f.first ? "\"" : ",\"", f.first ? 1 : 2);
+    const std::string_view text = f.first ? k.text.substr(1) : k.text;
     f.first = false;
-    out_.append(name);
-    out_.append("\":", 2);
+    out_.append(text.data(), text.size());
     after_key_ = true;
+  }
+  // Members that are already canonical text, `"a":1,"b":"x"` (no braces), written as they are:
+  // runs of members that are the same in every record are rendered once (see
+  // record_builder.cpp) instead of member by member.
+  void members(std::string_view canonical) {
+    Frame& f = frames_[depth_ - 1];
+    assert(f.object && !after_key_ && !canonical.empty());
+#ifndef NDEBUG
+    f.last_key = checked_last_name(f, canonical);
+#endif
+    if (!f.first) {
+      out_.push_back(',');
+    }
+    f.first = false;
+    out_.append(canonical.data(), canonical.size());
   }
   void string(std::string_view value) {
     value_prefix();
@@ -99,21 +144,21 @@ class CanonicalWriter {
   }
 
   // Shorthands for "key": value.
-  void member(std::string_view name, std::string_view value) {
+  void member(Key name, std::string_view value) {
     key(name);
     string(value);
   }
-  void member(std::string_view name, const char* value) { member(name, std::string_view(value)); }
-  void member(std::string_view name, std::int64_t value) {
+  void member(Key name, const char* value) { member(name, std::string_view(value)); }
+  void member(Key name, std::int64_t value) {
     key(name);
     integer(value);
   }
-  void member(std::string_view name, int value) { member(name, static_cast<std::int64_t>(value)); }
-  void member(std::string_view name, std::uint64_t value) {
+  void member(Key name, int value) { member(name, static_cast<std::int64_t>(value)); }
+  void member(Key name, std::uint64_t value) {
     key(name);
     unsigned_integer(value);
   }
-  void member(std::string_view name, bool value) {
+  void member(Key name, bool value) {
     key(name);
     boolean(value);
   }
@@ -129,6 +174,42 @@ class CanonicalWriter {
     std::string_view last_key;
 #endif
   };
+#ifndef NDEBUG
+  // The top-level member names of `canonical` must be in order, after the object's last one;
+  // returns the last of them.
+  static std::string_view checked_last_name(const Frame& f, std::string_view canonical) {
+    bool first = f.first;
+    std::string_view last = f.last_key;
+    int depth = 0;
+    bool in_string = false;
+    std::size_t string_start = 0;
+    for (std::size_t i = 0; i < canonical.size(); ++i) {
+      const char c = canonical[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+          const bool is_key = depth == 0 && i + 1 < canonical.size() && canonical[i + 1] == ':';
+          if (is_key) {
+            const std::string_view name = canonical.substr(string_start, i - string_start);
+            assert(first || last < name);
+            last = name;
+            first = false;
+          }
+        }
+      } else if (c == '"') {
+        in_string = true;
+        string_start = i + 1;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        --depth;
+      }
+    }
+    return last;
+  }
+#endif
   void push(bool object) {
     assert(depth_ < kMaxDepth);
     frames_[depth_] = Frame{};

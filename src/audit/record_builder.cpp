@@ -122,108 +122,186 @@ void set_self_actor(json& r, const RecordContext& ctx, const std::string& operat
 namespace {
 
 using detail::CanonicalWriter;
+using detail::operator""_key;
+
+// Runs of members that are the same in every record (or in every record of one kind, or of one
+// log) are rendered once, by the writer itself so they are canonical by construction, and then
+// appended as text: a record has about 60 members and half of them never change.
+template <typename Write>
+std::string render_members(Write write) {
+  std::string text;
+  CanonicalWriter w(text);
+  w.begin_object();
+  write(w);
+  w.end_object();
+  return text.substr(1, text.size() - 2);  // without the braces
+}
+
+// "log_name", "product" and "profiles" of "metadata": the same for every record of a log, so
+// rendered once per thread and log (keyed by every field they are made of).
+std::string_view log_metadata_members(const RecordContext& ctx) {
+  struct Memo {
+    bool used = false;
+    std::string log_name;
+    std::string product_version;
+    std::string text;
+  };
+  thread_local Memo memo;
+  if (!memo.used || memo.log_name != ctx.log_name ||
+      memo.product_version != ctx.product_version) {
+    memo.text = render_members([&](CanonicalWriter& w) {
+      w.member("log_name"_key, ctx.log_name);
+      w.key("product"_key);
+      w.begin_object();
+      w.member("name"_key, "Portcullis");
+      w.member("vendor_name"_key, "Portcullis");
+      w.member("version"_key, ctx.product_version);
+      w.end_object();
+      w.key("profiles"_key);
+      w.begin_array();
+      w.string("security_control");
+      w.string("ai_operation");
+      w.string("record_integrity");
+      w.end_array();
+    });
+    memo.log_name = ctx.log_name;
+    memo.product_version = ctx.product_version;
+    memo.used = true;
+  }
+  return memo.text;
+}
 
 // Members shared by every record, written in their canonical place by the callers below.
 void write_metadata(CanonicalWriter& w, const RecordContext& ctx, const std::string& uid,
                     const std::string* correlation_uid, RecordTemplate& t) {
-  w.key("metadata");
+  w.key("metadata"_key);
   w.begin_object();
   if (correlation_uid != nullptr) {
-    w.member("correlation_uid", *correlation_uid);
+    w.member("correlation_uid"_key, *correlation_uid);
   }
-  w.member("log_name", ctx.log_name);
-  w.key("product");
-  w.begin_object();
-  w.member("name", "Portcullis");
-  w.member("vendor_name", "Portcullis");
-  w.member("version", ctx.product_version);
-  w.end_object();
-  w.key("profiles");
-  w.begin_array();
-  w.string("security_control");
-  w.string("ai_operation");
-  w.string("record_integrity");
-  w.end_array();
-  w.key("sequence");
+  w.members(log_metadata_members(ctx));
+  w.key("sequence"_key);
   t.sequence_at = w.hole();
-  w.member("uid", uid);
-  w.member("version", kOcsfVersion);
+  w.member("uid"_key, uid);
+  static const std::string kVersion =
+      render_members([](CanonicalWriter& v) { v.member("version"_key, kOcsfVersion); });
+  w.members(kVersion);
   w.end_object();
 }
 
 void write_activity(CanonicalWriter& w, const char* activity_name) {
-  w.member("activity_id", kActivityOther);
-  w.member("activity_name", activity_name);
+  w.member("activity_id"_key, kActivityOther);
+  w.member("activity_name"_key, activity_name);
+}
+
+// "action" … "activity_name" of a decision record, allowed or denied.
+std::string_view decision_head_members(bool allowed) {
+  static const std::array<std::string, 2> kHeads = [] {
+    std::array<std::string, 2> heads;
+    for (const bool a : {false, true}) {
+      heads[a ? 1 : 0] = render_members([a](CanonicalWriter& w) {
+        w.member("action"_key, a ? "Allowed" : "Denied");
+        w.member("action_id"_key, a ? 1 : 2);
+        write_activity(w, "Decision");
+      });
+    }
+    return heads;
+  }();
+  return kHeads[allowed ? 1 : 0];
 }
 
 void write_actor_and_agent(CanonicalWriter& w, const std::string& agent,
                            const std::string& session_id) {
-  w.key("actor");
+  w.key("actor"_key);
   w.begin_object();
-  w.member("app_name", "portcullis");
+  w.member("app_name"_key, "portcullis");
   if (!session_id.empty()) {
-    w.key("session");
+    w.key("session"_key);
     w.begin_object();
-    w.member("uid", session_id);
+    w.member("uid"_key, session_id);
     w.end_object();
   }
   if (!agent.empty()) {
-    w.key("user");
+    w.key("user"_key);
     w.begin_object();
-    w.member("name", agent);
-    w.member("type", "AI Agent");
-    w.member("type_id", 99);
-    w.member("uid", agent);
+    w.member("name"_key, agent);
+    w.member("type"_key, "AI Agent");
+    w.member("type_id"_key, 99);
+    w.member("uid"_key, agent);
     w.end_object();
   }
   w.end_object();
   if (!agent.empty()) {
-    w.key("ai_agent");
+    w.key("ai_agent"_key);
     w.begin_object();
     if (!session_id.empty()) {
-      w.member("instance_uid", session_id);
+      w.member("instance_uid"_key, session_id);
     }
-    w.member("name", agent);
-    w.member("uid", agent);
+    w.member("name"_key, agent);
+    w.member("uid"_key, agent);
     w.end_object();
   }
 }
 
 void write_api(CanonicalWriter& w, const std::string& operation, const std::string& request_id,
                const std::string& route) {
-  w.key("api");
+  w.key("api"_key);
   w.begin_object();
-  w.member("operation", operation);
-  w.key("request");
+  w.member("operation"_key, operation);
+  w.key("request"_key);
   w.begin_object();
-  w.member("uid", request_id);
+  w.member("uid"_key, request_id);
   w.end_object();
-  w.key("service");
+  w.key("service"_key);
   w.begin_object();
-  w.member("name", route);
+  w.member("name"_key, route);
   w.end_object();
   w.end_object();
+}
+
+void write_class_members(CanonicalWriter& w) {
+  w.member("category_name"_key, "Application Activity");
+  w.member("category_uid"_key, kCategoryUid);
+  w.member("class_name"_key, "API Activity");
+  w.member("class_uid"_key, kClassUid);
 }
 
 void write_class(CanonicalWriter& w) {
-  w.member("category_name", "Application Activity");
-  w.member("category_uid", kCategoryUid);
-  w.member("class_name", "API Activity");
-  w.member("class_uid", kClassUid);
+  static const std::string kClass = render_members(write_class_members);
+  w.members(kClass);
+}
+
+// The class members of a decision record and its "disposition" and "disposition_id".
+void write_decision_class(CanonicalWriter& w, bool allowed) {
+  static const std::array<std::string, 2> kRuns = [] {
+    std::array<std::string, 2> runs;
+    for (const bool a : {false, true}) {
+      runs[a ? 1 : 0] = render_members([a](CanonicalWriter& v) {
+        write_class_members(v);
+        v.member("disposition"_key, a ? "Allowed" : "Blocked");
+        v.member("disposition_id"_key, a ? 1 : 2);
+      });
+    }
+    return runs;
+  }();
+  w.members(kRuns[allowed ? 1 : 0]);
 }
 
 void write_type(CanonicalWriter& w) {
-  w.member("type_name", "API Activity: Other");
-  w.member("type_uid", kClassUid * 100 + kActivityOther);
+  static const std::string kType = render_members([](CanonicalWriter& v) {
+    v.member("type_name"_key, "API Activity: Other");
+    v.member("type_uid"_key, kClassUid * 100 + kActivityOther);
+  });
+  w.members(kType);
 }
 
 void write_policy_object(CanonicalWriter& w, const std::string& id, const std::string& hash) {
   w.begin_object();
-  w.member("name", id);
-  w.member("type", "cedar");
-  w.member("uid", id);
+  w.member("name"_key, id);
+  w.member("type"_key, "cedar");
+  w.member("uid"_key, id);
   if (!hash.empty()) {
-    w.member("version", hash);
+    w.member("version"_key, hash);
   }
   w.end_object();
 }
@@ -231,9 +309,9 @@ void write_policy_object(CanonicalWriter& w, const std::string& id, const std::s
 void write_self_endpoint(CanonicalWriter& w, const RecordContext& ctx) {
   w.begin_object();
   if (!ctx.hostname.empty()) {
-    w.member("hostname", ctx.hostname);
+    w.member("hostname"_key, ctx.hostname);
   }
-  w.member("name", "portcullis");
+  w.member("name"_key, "portcullis");
   w.end_object();
 }
 
@@ -247,122 +325,118 @@ RecordTemplate make_decision_record(const DecisionEvent& e, const RecordContext&
   t.text.reserve(2048 + 512);
   CanonicalWriter w(t.text);
   w.begin_object();
-  w.member("action", allowed ? "Allowed" : "Denied");
-  w.member("action_id", allowed ? 1 : 2);
-  write_activity(w, "Decision");
+  w.members(decision_head_members(allowed));
   write_actor_and_agent(w, e.agent, e.session_id);
   write_api(w, e.method.empty() ? e.action : e.method, e.request_id, e.route);
-  w.key("attestation_list");
+  w.key("attestation_list"_key);
   t.attestation_at = w.hole();
-  w.key("authorizations");
+  w.key("authorizations"_key);
   w.begin_array();
   for (const auto& id : e.policy_ids) {
     w.begin_object();
-    w.member("decision", allowed ? "Allow" : "Deny");
-    w.key("policy");
+    w.member("decision"_key, allowed ? "Allow" : "Deny");
+    w.key("policy"_key);
     write_policy_object(w, id, e.policy_set_hash);
     w.end_object();
   }
   w.end_array();
-  write_class(w);
-  w.member("disposition", allowed ? "Allowed" : "Blocked");
-  w.member("disposition_id", allowed ? 1 : 2);
+  write_decision_class(w, allowed);
   if (!e.dst.ip.empty() || !e.listener.empty() || e.dst.port != 0) {
-    w.key("dst_endpoint");
+    w.key("dst_endpoint"_key);
     w.begin_object();
     if (!e.dst.ip.empty()) {
-      w.member("ip", e.dst.ip);
+      w.member("ip"_key, e.dst.ip);
     }
     if (!e.listener.empty()) {
-      w.member("name", e.listener);
+      w.member("name"_key, e.listener);
     }
     if (e.dst.port != 0) {
-      w.member("port", static_cast<int>(e.dst.port));
+      w.member("port"_key, static_cast<int>(e.dst.port));
     }
     w.end_object();
   }
   if (!e.http_method.empty() || !e.http_url.empty()) {
-    w.key("http_request");
+    w.key("http_request"_key);
     w.begin_object();
     if (!e.http_method.empty()) {
-      w.member("http_method", e.http_method);
+      w.member("http_method"_key, e.http_method);
     }
     if (!e.request_id.empty()) {
-      w.member("uid", e.request_id);
+      w.member("uid"_key, e.request_id);
     }
     if (!e.http_url.empty()) {
       const auto q = e.http_url.find('?');
-      w.key("url");
+      w.key("url"_key);
       w.begin_object();
-      w.member("path", std::string_view(e.http_url).substr(0, q));
+      w.member("path"_key, std::string_view(e.http_url).substr(0, q));
       if (q != std::string::npos) {
-        w.member("query_string", std::string_view(e.http_url).substr(q + 1));
+        w.member("query_string"_key, std::string_view(e.http_url).substr(q + 1));
       }
       w.end_object();
     }
     if (!e.user_agent.empty()) {
-      w.member("user_agent", e.user_agent);
+      w.member("user_agent"_key, e.user_agent);
     }
     w.end_object();
   }
   if (!e.deny_message.empty()) {
-    w.member("message", e.deny_message);
+    w.member("message"_key, e.deny_message);
   }
   write_metadata(w, ctx, t.uid, nullptr, t);
   // security_control: the first determining policy, the policy set's hash as its version.
-  w.key("policy");
+  w.key("policy"_key);
   w.begin_object();
   if (e.policy_ids.empty()) {
-    w.member("desc", allowed ? "allowed without a determining policy"
+    w.member("desc"_key, allowed ? "allowed without a determining policy"
                              : "no policy permits the action (default deny)");
   } else {
-    w.member("name", e.policy_ids.front());
+    w.member("name"_key, e.policy_ids.front());
   }
-  w.member("type", "cedar");
+  w.member("type"_key, "cedar");
   if (!e.policy_ids.empty()) {
-    w.member("uid", e.policy_ids.front());
+    w.member("uid"_key, e.policy_ids.front());
   }
   if (!e.policy_set_hash.empty()) {
-    w.member("version", e.policy_set_hash);
+    w.member("version"_key, e.policy_set_hash);
   }
   w.end_object();
   if (!e.resource_type.empty() || !e.resource_id.empty()) {
-    w.key("resources");
+    w.key("resources"_key);
     w.begin_array();
     w.begin_object();
-    w.member("name", e.resource_id);
-    w.member("type", e.resource_type);
-    w.member("uid", e.resource_id);
+    w.member("name"_key, e.resource_id);
+    w.member("type"_key, e.resource_type);
+    w.member("uid"_key, e.resource_id);
     w.end_object();
     w.end_array();
   }
-  w.member("severity_id", allowed ? 1 : 3);
-  w.key("src_endpoint");
+  w.member("severity_id"_key, allowed ? 1 : 3);
+  w.key("src_endpoint"_key);
   w.begin_object();
   if (!e.src.ip.empty()) {
-    w.member("ip", e.src.ip);
+    w.member("ip"_key, e.src.ip);
   } else if (e.src.port == 0) {
-    w.member("name", "unknown");  // never expected: the listener knows its peer
+    w.member("name"_key, "unknown");  // never expected: the listener knows its peer
   }
   if (e.src.port != 0) {
-    w.member("port", static_cast<int>(e.src.port));
+    w.member("port"_key, static_cast<int>(e.src.port));
   }
   w.end_object();
-  w.member("status", allowed ? "Success" : "Failure");
-  w.member("status_id", allowed ? 1 : 2);
-  w.member("time", e.time_ms);
+  w.member("status"_key, allowed ? "Success" : "Failure");
+  w.member("status_id"_key, allowed ? 1 : 2);
+  w.member("time"_key, e.time_ms);
   write_type(w);
-  w.key("unmapped");
+  w.key("unmapped"_key);
   w.begin_object();
-  w.member("action", e.action);
+  w.member("action"_key, e.action);
   if (e.batch_size != 0) {
-    w.key("batch");
+    w.key("batch"_key);
     w.begin_object();
-    w.member("index", static_cast<std::uint64_t>(e.batch_index));
-    w.member("size", static_cast<std::uint64_t>(e.batch_size));
+    w.member("index"_key, static_cast<std::uint64_t>(e.batch_index));
+    w.member("size"_key, static_cast<std::uint64_t>(e.batch_size));
     w.end_object();
   }
-  w.key("cedar_request");
+  w.key("cedar_request"_key);
   std::vector<std::string> redacted;
   if (e.cedar_request_jcs.empty()) {
     w.canonical("null");
@@ -380,40 +454,40 @@ RecordTemplate make_decision_record(const DecisionEvent& e, const RecordContext&
       w.json(cedar);
     }
   }
-  w.member("decision", allowed ? "allow" : "deny");
-  w.key("diagnostics");
+  w.member("decision"_key, allowed ? "allow" : "deny");
+  w.key("diagnostics"_key);
   w.strings(e.diagnostics);
-  w.member("dry_run", e.dry_run);
+  w.member("dry_run"_key, e.dry_run);
   if (e.jsonrpc_id) {
-    w.key("jsonrpc_id");
+    w.key("jsonrpc_id"_key);
     w.json(*e.jsonrpc_id);
   }
-  w.member("kind", "decision");
-  w.key("labels");
+  w.member("kind"_key, "decision");
+  w.key("labels"_key);
   w.strings(e.labels);
-  w.member("listener", e.listener);
-  w.key("policy_errors");
+  w.member("listener"_key, e.listener);
+  w.key("policy_errors"_key);
   w.strings(e.policy_errors);
-  w.key("policy_ids");
+  w.key("policy_ids"_key);
   w.strings(e.policy_ids);
-  w.member("protocol", e.protocol);
-  w.member("quarantined", e.quarantined);
+  w.member("protocol"_key, e.protocol);
+  w.member("quarantined"_key, e.quarantined);
   if (!redacted.empty()) {
-    w.key("redacted");
+    w.key("redacted"_key);
     w.strings(redacted);
   }
-  w.member("route", e.route);
+  w.member("route"_key, e.route);
   if (!e.peer.subject.empty() || !e.peer.issuer.empty() || !e.peer.spiffe_id.empty() ||
       !e.peer.serial.empty()) {
-    w.key("tls");
+    w.key("tls"_key);
     w.begin_object();
-    w.member("issuer", e.peer.issuer);
-    w.member("serial", e.peer.serial);
-    w.member("spiffe_id", e.peer.spiffe_id);
-    w.member("subject", e.peer.subject);
+    w.member("issuer"_key, e.peer.issuer);
+    w.member("serial"_key, e.peer.serial);
+    w.member("spiffe_id"_key, e.peer.spiffe_id);
+    w.member("subject"_key, e.peer.subject);
     w.end_object();
   }
-  w.key("would_deny");
+  w.key("would_deny"_key);
   w.strings(e.would_deny);
   w.end_object();
   w.end_object();
@@ -428,44 +502,46 @@ RecordTemplate make_outcome_record(const OutcomeEvent& e, const RecordContext& c
   t.text.reserve(1536);
   CanonicalWriter w(t.text);
   w.begin_object();
-  write_activity(w, "Outcome");
+  static const std::string kOutcomeHead =
+      render_members([](CanonicalWriter& v) { write_activity(v, "Outcome"); });
+  w.members(kOutcomeHead);
   write_actor_and_agent(w, e.agent, e.session_id);
   write_api(w, e.action, e.request_id, e.route);
-  w.key("attestation_list");
+  w.key("attestation_list"_key);
   t.attestation_at = w.hole();
   write_class(w);
-  w.member("duration", e.latency_us / 1000);
+  w.member("duration"_key, e.latency_us / 1000);
   if (e.upstream_status != 0) {
-    w.key("http_response");
+    w.key("http_response"_key);
     w.begin_object();
-    w.member("code", e.upstream_status);
-    w.member("latency", e.latency_us / 1000);
-    w.member("length", e.response_bytes);
+    w.member("code"_key, e.upstream_status);
+    w.member("latency"_key, e.latency_us / 1000);
+    w.member("length"_key, e.response_bytes);
     w.end_object();
   }
   write_metadata(w, ctx, t.uid, &e.correlation_uid, t);
-  w.member("severity_id", ok ? 1 : 2);
+  w.member("severity_id"_key, ok ? 1 : 2);
   // The outcome is the gateway's own observation of the upstream's answer.
-  w.key("src_endpoint");
+  w.key("src_endpoint"_key);
   write_self_endpoint(w, ctx);
-  w.member("status", ok ? "Success" : "Failure");
+  w.member("status"_key, ok ? "Success" : "Failure");
   if (!e.error.empty()) {
-    w.member("status_detail", e.error);
+    w.member("status_detail"_key, e.error);
   }
-  w.member("status_id", ok ? 1 : 2);
-  w.member("time", e.time_ms);
+  w.member("status_id"_key, ok ? 1 : 2);
+  w.member("time"_key, e.time_ms);
   write_type(w);
-  w.key("unmapped");
+  w.key("unmapped"_key);
   w.begin_object();
-  w.member("action", e.action);
-  w.member("error", e.error);
-  w.member("kind", "outcome");
-  w.member("latency_us", e.latency_us);
-  w.member("protocol", e.protocol);
-  w.member("request_bytes", e.request_bytes);
-  w.member("response_bytes", e.response_bytes);
-  w.member("route", e.route);
-  w.member("upstream_status", e.upstream_status);
+  w.member("action"_key, e.action);
+  w.member("error"_key, e.error);
+  w.member("kind"_key, "outcome");
+  w.member("latency_us"_key, e.latency_us);
+  w.member("protocol"_key, e.protocol);
+  w.member("request_bytes"_key, e.request_bytes);
+  w.member("response_bytes"_key, e.response_bytes);
+  w.member("route"_key, e.route);
+  w.member("upstream_status"_key, e.upstream_status);
   w.end_object();
   w.end_object();
   return t;

@@ -2,6 +2,7 @@
 #include "portcullis/policy/request.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
@@ -108,6 +109,36 @@ void append_extn(std::string& out, std::string_view fn, std::string_view arg) {
   out += "}}";
 }
 
+// `"<ms>ms"`: the JCS string of ext::duration_to_string(ms), written in place (digits, '-' and
+// "ms" need no escaping).
+void append_duration_string(std::string& out, std::int64_t ms) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, ms).ptr;
+  out.push_back('"');
+  out.append(digits, end);
+  out.append("ms\"", 3);
+}
+
+// Appends 0..255 in decimal.
+void append_small_decimal(std::string& out, unsigned v) {
+  if (v >= 100) out.push_back(static_cast<char>('0' + v / 100));
+  if (v >= 10) out.push_back(static_cast<char>('0' + v / 10 % 10));
+  out.push_back(static_cast<char>('0' + v % 10));
+}
+
+// An IPv4 `ipaddr` as {"__extn":{"arg":"a.b.c.d/p","fn":"ip"}}: ext::ip_to_string's text
+// written in place (the source address of every request is one).
+void append_ipv4_extn(std::string& out, const IpAddr& ip) {
+  out += "{\"__extn\":{\"arg\":\"";
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != 0) out.push_back('.');
+    append_small_decimal(out, ip.bytes[i]);
+  }
+  out.push_back('/');
+  append_small_decimal(out, ip.prefix);
+  out += "\",\"fn\":\"ip\"}}";
+}
+
 void append_value(std::string& out, const Value& value);
 
 void append_record(std::string& out, const Value::Node& n) {
@@ -169,20 +200,25 @@ void append_value(std::string& out, const Value& value) {
     case Kind::Extension:
       switch (n.ext.kind) {
         case ExtKind::Ip:
-          append_extn(out, "ip", ext::ip_to_string(n.ext.ip));
+          if (!n.ext.ip.v6) {
+            append_ipv4_extn(out, n.ext.ip);
+          } else {
+            append_extn(out, "ip", ext::ip_to_string(n.ext.ip));
+          }
           return;
         case ExtKind::Decimal:
           append_extn(out, "decimal", ext::decimal_to_string(n.ext.n));
           return;
         case ExtKind::Duration:
-          append_extn(out, "duration", ext::duration_to_string(n.ext.n));
+          out += "{\"__extn\":{\"arg\":";
+          append_duration_string(out, n.ext.n);
+          out += ",\"fn\":\"duration\"}}";
           return;
         case ExtKind::Datetime:
-          out += "{\"__extn\":{\"args\":[";
-          append_extn(out, "datetime", "1970-01-01");
-          out.push_back(',');
-          append_extn(out, "duration", ext::duration_to_string(n.ext.n));
-          out += "],\"fn\":\"offset\"}}";
+          out += "{\"__extn\":{\"args\":[{\"__extn\":{\"arg\":\"1970-01-01\",\"fn\":\"datetime\"}},"
+                 "{\"__extn\":{\"arg\":";
+          append_duration_string(out, n.ext.n);
+          out += ",\"fn\":\"duration\"}}],\"fn\":\"offset\"}}";
           return;
       }
   }

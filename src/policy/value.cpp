@@ -268,6 +268,13 @@ Value Value::record(std::vector<std::pair<std::string, Value>> fields) {
   return Value(std::move(node));
 }
 
+Value Value::datetime(std::int64_t ms_since_epoch) {
+  auto node = make_node(Kind::Extension);
+  node->ext.kind = ExtKind::Datetime;
+  node->ext.n = ms_since_epoch;
+  return Value(std::move(node));
+}
+
 Result<Value> Value::extension(std::string_view constructor, std::string_view argument) {
   // The extension types whose payload is one 64-bit number, by constructor name.
   using ScalarParser = std::optional<std::int64_t> (*)(std::string_view, std::string&);

@@ -38,6 +38,9 @@ class Value {
   // extension("ip", "10.0.0.1"), extension("decimal", "1.25"), extension("datetime", "2024-10-15"),
   // extension("duration", "1h"). Fails with Cedar's message on a malformed argument.
   static Result<Value> extension(std::string_view constructor, std::string_view argument);
+  // The datetime `ms_since_epoch` milliseconds after 1970-01-01T00:00:00Z: what
+  // extension("datetime", <that instant's text>) builds, without writing and parsing the text.
+  static Value datetime(std::int64_t ms_since_epoch);
 
   Value();  // the empty record {}
 

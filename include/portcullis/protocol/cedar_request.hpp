@@ -8,6 +8,12 @@
 // and not_after is the Unix epoch. Action-specific members (input/params/message/...) are
 // converted with policy::value_from_plain_json.
 //
+// The context parts that repeat from request to request are built once per thread and reused
+// while their inputs are equal (compared in full, so a reused part is always the one these
+// facts would build): the source address and the TLS record (the same for every request of a
+// connection), the route, the session record, and hour/weekday (the same for every request in
+// one UTC second in one zone). Only time, rate and the action's own members are new per request.
+//
 // For the audit record, use policy::request_to_jcs(request): the full Cedar request (for
 // replay) as canonical JSON text, written without building a JSON tree. Thread-safe; no I/O.
 #pragma once
@@ -31,12 +37,16 @@ struct TlsFacts {
   std::vector<std::string> sans;      // every SAN as text ("URI:...", "DNS:..." not prefixed:
                                       // the value only)
   std::chrono::system_clock::time_point not_after{};  // epoch on plaintext listeners
+
+  friend bool operator==(const TlsFacts&, const TlsFacts&) = default;
 };
 
 struct SessionFacts {
   std::string id;                     // Mcp-Session-Id, "" when none
   std::vector<std::string> tools;     // tools this session was already allowed to call
   std::vector<std::string> labels;    // session labels ∪ live agent labels
+
+  friend bool operator==(const SessionFacts&, const SessionFacts&) = default;
 };
 
 struct RateFacts {
