@@ -186,28 +186,19 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     spec.jsonrpc = extraction_->jsonrpc;
     spec.rewrite = response_rewrite();
     spec.extraction = extraction_;
-
-    Request upstream = std::move(request_);
-    upstream.target(upstream_target_);
-    upstream.version(11);
-    const std::string listener_host(upstream[http::field::host]);
-    strip_hop_by_hop(upstream);
-    upstream.erase(http::field::expect);
-    if (spec.rewrite.kind != ResponseRewrite::Kind::None) {
-      upstream.erase(http::field::accept_encoding);  // we must be able to read the answer
-    }
-    ForwardFacts facts;
-    facts.upstream_host = pool->host_header();
-    facts.client_ip = facts_.source_ip;
-    facts.listener_host = listener_host;
-    facts.tls = session_->stream().is_tls();
-    facts.identity_header = session_->listener().identity_header;
-    facts.identity = facts_.agent;
-    facts.request_id = request_id_;
-    set_forward_headers(upstream, facts);
-    upstream.keep_alive(true);
-    upstream.prepare_payload();
-    spec.request = std::move(upstream);
+    // The head the upstream gets is written by the call itself (forwarded_headers.hpp), from
+    // the agent's fields and these facts; the views point into this Exchange, which the
+    // completion below keeps alive for the whole call.
+    spec.forward.upstream_host = pool->host_header();
+    spec.forward.client_ip = facts_.source_ip;
+    spec.forward.tls = session_->stream().is_tls();
+    spec.forward.identity_header = session_->listener().identity_header;
+    spec.forward.identity = facts_.agent;
+    spec.forward.request_id = request_id_;
+    // A rewritten answer must come back unencoded: the gateway has to read it.
+    spec.forward.identity_encoding = spec.rewrite.kind != ResponseRewrite::Kind::None;
+    spec.upstream_target = std::move(upstream_target_);
+    spec.request = std::move(request_);
 
     forward(std::move(permit), std::move(spec), [self = shared_from_this()](ForwardResult r) {
       self->on_forwarded(std::move(r));

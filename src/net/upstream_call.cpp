@@ -1,14 +1,17 @@
 #include "net/upstream_call.hpp"
 
+#include <array>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <charconv>
 #include <chrono>
+#include <span>
 #include <spdlog/spdlog.h>
 #include <vector>
 
@@ -26,8 +29,15 @@ namespace {
 
 // Bound on an upstream body the gateway must read whole to rewrite (tools/list JSON, agent card).
 constexpr std::uint64_t kMaxRewrittenBody = 16ull * 1024 * 1024;
-// One relay buffer: the unit of back-pressure.
-constexpr std::size_t kChunkBytes = 16 * 1024;
+// The unit of back-pressure: the most body bytes one relay step reads before writing them.
+constexpr std::size_t kRelayBytes = 16 * 1024;
+// A Content-Length answer up to this size (not an event stream) is read to its end before the
+// agent gets anything, then written with its head in one write. Larger ones are relayed as they
+// come: the gateway never holds more than this of an answer it does not rewrite.
+constexpr std::uint64_t kCoalesceBytes = 64 * 1024;
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 bool starts_with_icase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) {
@@ -59,12 +69,11 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
       : permit_(std::move(permit)),
         spec_(std::move(spec)),
         done_(std::move(done)),
-        started_(std::chrono::steady_clock::now()),
-        chunk_(new char[kChunkBytes]) {}  // not zeroed: every byte is written before it is read
+        started_(std::chrono::steady_clock::now()) {}
 
   void start() {
-    upstream_ = spec_.pool->take_idle();
-    if (upstream_) {
+    conn_ = spec_.pool->take_idle();
+    if (conn_) {
       reused_ = true;
       return send();
     }
@@ -74,6 +83,13 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
  private:
   using Self = UpstreamCall;
 
+  // How the answer's body travels from the upstream to the agent.
+  enum class Relay {
+    None,     // no body (HEAD, 1xx, 204, 304)
+    Raw,      // Content-Length: the bytes as they are, counted down
+    Decoded,  // chunked or close-delimited (or filtered): parsed, then framed for the agent
+  };
+
   // Upstream completions run on the agent connection's strand, like everything else here.
   template <class Handler>
   auto on_strand(Handler&& handler) {
@@ -82,27 +98,42 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
   }
 
   AnyStream& client() { return spec_.session->stream(); }
+  AnyStream& upstream() { return conn_->stream; }
+  beast::flat_buffer& input() { return conn_->input; }
   const config::Limits& limits() const { return spec_.runtime->config->limits; }
 
   void connect() {
     spec_.pool->connect(client().get_executor(),
-                        [self = shared_from_this()](std::unique_ptr<AnyStream> stream,
+                        [self = shared_from_this()](std::unique_ptr<UpstreamConnection> connection,
                                                     ConnectError error) {
-                          self->on_connect(std::move(stream), std::move(error));
+                          self->on_connect(std::move(connection), std::move(error));
                         });
   }
 
-  void on_connect(std::unique_ptr<AnyStream> stream, ConnectError error) {
-    if (!stream) {
+  void on_connect(std::unique_ptr<UpstreamConnection> connection, ConnectError error) {
+    if (!connection) {
       return fail_before_response(error.kind, error.message);
     }
-    upstream_ = std::move(stream);
+    conn_ = std::move(connection);
     send();
   }
 
+  // The request: our head and the decided body in one gather write.
   void send() {
-    upstream_->tcp().expires_after(spec_.pool->response_timeout());
-    http::async_write(*upstream_, spec_.request,
+    const Request& request = spec_.request;
+    std::string& head = conn_->head;
+    head.clear();
+    const AgentRequestHead agent{request.method_string(), spec_.upstream_target, &request,
+                                 request.body().size()};
+    if (!write_upstream_request_head(head, agent, spec_.forward)) {
+      return fail_before_response(admin::UpstreamErrorKind::Protocol,
+                                  "request head: a forwarded header value contains CR, LF or NUL");
+    }
+    result_.request_bytes = head.size() + request.body().size();
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                    asio::buffer(request.body())};
+    upstream().tcp().expires_after(spec_.pool->response_timeout());
+    asio::async_write(upstream(), buffers,
                       on_strand(beast::bind_front_handler(&Self::on_sent, shared_from_this())));
   }
 
@@ -114,14 +145,13 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
     retried_ = true;
     reused_ = false;
-    upstream_->close();
-    upstream_.reset();
-    up_buffer_.clear();
+    upstream().close();
+    conn_.reset();
     connect();
     return true;
   }
 
-  void on_sent(beast::error_code ec, std::size_t bytes) {
+  void on_sent(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) {
       if (retry_on_fresh_connection(ec)) {
         return;
@@ -130,15 +160,14 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
                                                               : admin::UpstreamErrorKind::Closed,
                                   "send: " + ec.message());
     }
-    result_.request_bytes = bytes;
     up_parser_.emplace();
     up_parser_->body_limit(boost::none);  // streamed: the agent takes what the upstream sends
     if (spec_.request.method() == http::verb::head) {
       up_parser_->skip(true);
     }
-    upstream_->tcp().expires_after(spec_.pool->response_timeout());
+    upstream().tcp().expires_after(spec_.pool->response_timeout());
     http::async_read_header(
-        *upstream_, up_buffer_, *up_parser_,
+        upstream(), input(), *up_parser_,
         on_strand(beast::bind_front_handler(&Self::on_header, shared_from_this())));
   }
 
@@ -153,6 +182,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
     const auto& head = up_parser_->get();
     result_.upstream_status = static_cast<int>(head.result_int());
+    upstream_keep_alive_ = up_parser_->keep_alive();
     spec_.session->core().metrics->observe_upstream_latency(
         spec_.route->name, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     const std::string_view content_type = head[http::field::content_type];
@@ -184,106 +214,143 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
   }
 
-  // ---- streaming relay --------------------------------------------------------------------
+  // ---- relay: the answer's head, then its body as it arrives --------------------------------
 
+  // `transformed`: the body is rewritten on the way (its length changes; it must be decoded).
   void start_relay(bool transformed) {
     const auto& head = up_parser_->get();
-    down_.result(head.result_int());
-    down_.version(spec_.client_version == 10 ? 10 : 11);
-    for (const auto& field : head) {
-      down_.insert(field.name_string(), field.value());
-    }
-    strip_hop_by_hop(down_);
-    down_.set("X-Request-Id", spec_.request_id);
     const unsigned status = head.result_int();
     const bool no_body = spec_.request.method() == http::verb::head || status / 100 == 1 ||
                          status == 204 || status == 304;
-    bool framed = true;
+    const auto length = up_parser_->content_length();
+    AnswerFraming framing;
     if (no_body) {
-      if (auto length = up_parser_->content_length(); length && !transformed) {
-        down_.content_length(*length);  // HEAD keeps the entity's length
+      relay_ = Relay::None;
+      if (length && !transformed) {
+        framing.content_length = *length;  // HEAD keeps the entity's length
       }
-    } else if (auto length = up_parser_->content_length(); length && !transformed) {
-      down_.content_length(*length);
-    } else if (spec_.client_version == 11) {
-      down_.chunked(true);
+    } else if (length && !up_parser_->chunked() && !transformed) {
+      relay_ = Relay::Raw;
+      framing.content_length = *length;
+      remaining_ = *length;
+      coalesce_ = !sse_ && *length <= kCoalesceBytes;
     } else {
-      framed = false;  // HTTP/1.0 agent: the body ends when we close
+      relay_ = Relay::Decoded;
+      chunked_out_ = spec_.client_version == 11;
+      framing.chunked = chunked_out_;  // HTTP/1.0 agent: the body ends when we close
     }
+    const bool framed = relay_ != Relay::Decoded || chunked_out_;
     client_keep_alive_ = spec_.client_keep_alive && framed;
-    down_.keep_alive(client_keep_alive_);
-    down_.body().data = nullptr;
-    down_.body().more = true;
-    down_sr_.emplace(down_);
-    client().tcp().expires_after(limits().body_timeout);
-    if (!sse_ && (up_parser_->is_done() || up_buffer_.size() > 0)) {
-      // The body (or its start) came with the head: send the head together with the first
-      // body bytes — one TLS record and one sendmsg instead of two. An event stream's head
-      // goes out at once instead: the agent must see the stream open before the first event.
-      return read_chunk();
+    prepare_answer_head(status, head, framing);
+    switch (relay_) {
+      case Relay::None:
+        return write_to_agent({}, true);
+      case Relay::Raw:
+        return relay_raw();
+      case Relay::Decoded:
+        if (sse_ || (input().size() == 0 && !up_parser_->is_done())) {
+          // No body bytes yet: the head goes out alone now. An event stream's head always does:
+          // the agent must see the stream open before the first event.
+          return write_to_agent({}, false);
+        }
+        // The body (or its start) came with the head: send them together (one TLS record, one
+        // sendmsg instead of two).
+        return read_decoded();
     }
-    http::async_write_header(client(), *down_sr_,
-                             beast::bind_front_handler(&Self::on_client_header, shared_from_this()));
   }
 
-  void on_client_header(beast::error_code ec, std::size_t /*bytes*/) {
+  // The agent's answer head, into the connection's head string (the request's head is sent).
+  void prepare_answer_head(unsigned status, const http::fields& upstream_fields,
+                           const AnswerFraming& framing) {
+    conn_->head.clear();
+    write_agent_answer_head(conn_->head, {.status = status,
+                                          .version = spec_.client_version == 10 ? 10U : 11U,
+                                          .upstream_fields = &upstream_fields,
+                                          .request_id = spec_.request_id,
+                                          .framing = framing,
+                                          .keep_alive = client_keep_alive_});
+  }
+
+  // Raw relay: what is buffered goes out, or more is read first — until the whole body is
+  // there when coalescing, or when nothing is buffered.
+  void relay_raw() {
+    const std::size_t have =
+        static_cast<std::size_t>(std::min<std::uint64_t>(input().size(), remaining_));
+    if (have < remaining_ && (coalesce_ || (have == 0 && head_sent_))) {
+      return read_raw(have);
+    }
+    write_to_agent(std::string_view(static_cast<const char*>(input().data().data()), have),
+                   have == remaining_);
+  }
+
+  void read_raw(std::size_t have) {
+    const std::uint64_t missing = remaining_ - have;
+    const std::size_t want = coalesce_ ? static_cast<std::size_t>(missing)
+                                       : static_cast<std::size_t>(std::min<std::uint64_t>(
+                                             missing, kRelayBytes));
+    // Quiet event streams are normal (a server waiting to push): they get the long SSE limit.
+    upstream().tcp().expires_after(sse_ ? limits().sse_idle_timeout : spec_.pool->response_timeout());
+    upstream().async_read_some(
+        input().prepare(want),
+        on_strand(beast::bind_front_handler(&Self::on_raw_read, shared_from_this())));
+  }
+
+  void on_raw_read(beast::error_code ec, std::size_t bytes) {
+    input().commit(bytes);
     if (ec) {
-      return abort("agent connection: " + ec.message());
+      // The upstream closed (or stalled) before the length it announced: a lie or a crash.
+      return upstream_body_failed(ec);
     }
-    if (down_sr_->is_done()) {
-      return finish();
-    }
-    read_chunk();
+    relay_raw();
   }
 
-  void read_chunk() {
+  // Decoded relay: the parser turns the upstream's framing into body bytes in the relay buffer.
+  void read_decoded() {
     if (up_parser_->is_done()) {
-      return write_out(0, true);
+      return relay_decoded(0, true);
+    }
+    if (!conn_->relay) {
+      conn_->relay = std::make_unique_for_overwrite<char[]>(kRelayBytes);
     }
     auto& body = up_parser_->get().body();
-    body.data = chunk_.get();
-    body.size = kChunkBytes;
-    if (up_buffer_.size() > 0) {
+    body.data = conn_->relay.get();
+    body.size = kRelayBytes;
+    if (input().size() > 0) {
       // Body bytes that came with the head (or a previous read) are parsed now, as
       // http::async_read_some would parse them first — but without its trip through the
       // executor's queue. Only a parse that made progress or failed completes here; one that
       // needs more bytes reads them below.
       beast::error_code ec;
-      const std::size_t used = up_parser_->put(up_buffer_.data(), ec);
-      up_buffer_.consume(used);
+      const std::size_t used = up_parser_->put(input().data(), ec);
+      input().consume(used);
       const bool waiting = ec == http::error::need_more ||
                            (used == 0 && (!ec || ec == http::error::need_buffer));
       if (!waiting) {
-        return on_chunk(ec, used);
+        return on_decoded(ec, used);
       }
     }
-    // Quiet event streams are normal (a server waiting to push): they get the long SSE limit.
-    upstream_->tcp().expires_after(sse_ ? limits().sse_idle_timeout : spec_.pool->response_timeout());
+    upstream().tcp().expires_after(sse_ ? limits().sse_idle_timeout : spec_.pool->response_timeout());
     http::async_read_some(
-        *upstream_, up_buffer_, *up_parser_,
-        on_strand(beast::bind_front_handler(&Self::on_chunk, shared_from_this())));
+        upstream(), input(), *up_parser_,
+        on_strand(beast::bind_front_handler(&Self::on_decoded, shared_from_this())));
   }
 
-  void on_chunk(beast::error_code ec, std::size_t /*bytes*/) {
+  void on_decoded(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == http::error::need_buffer) {
       ec = {};
     }
     if (ec) {
-      upstream_failed_ = true;
-      if (!down_sr_->is_header_done()) {
-        return fail_after_header("upstream body: " + ec.message());  // nothing sent yet: 502
-      }
-      return abort("upstream body: " + ec.message());
+      return upstream_body_failed(ec);
     }
-    const std::size_t got = kChunkBytes - up_parser_->get().body().size;
-    result_.response_bytes += got;
+    const std::size_t got = kRelayBytes - up_parser_->get().body().size;
+    result_.response_bytes += got;  // the upstream's body bytes, before any filtering
     const bool last = up_parser_->is_done();
     if (!sse_parser_) {
-      return write_out(got, last);
+      return relay_decoded(got, last);
     }
     // tools/list over SSE: forward complete events, filtered; keep partial ones for later.
     events_.clear();
-    if (auto fed = sse_parser_->feed(std::string_view(chunk_.get(), got), events_); !fed) {
+    if (auto fed = sse_parser_->feed(std::string_view(conn_->relay.get(), got), events_); !fed) {
       return abort("upstream event stream: " + fed.error().message);
     }
     filtered_.clear();
@@ -311,33 +378,81 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     if (last) {
       filtered_ += sse_parser_->pending();
     }
-    write_out(filtered_.size(), last);
+    relay_decoded(filtered_.size(), last);
   }
 
-  void write_out(std::size_t size, bool last) {
+  void relay_decoded(std::size_t size, bool last) {
     if (size == 0 && !last) {
-      return read_chunk();
+      return read_decoded();
     }
-    auto& out = down_.body();
-    out.data = size == 0 ? nullptr : (sse_parser_ ? filtered_.data() : chunk_.get());
-    out.size = size;
-    out.more = !last;
-    client().tcp().expires_after(limits().body_timeout);
-    http::async_write(client(), *down_sr_,
-                      beast::bind_front_handler(&Self::on_written, shared_from_this()));
+    const char* data = sse_parser_ ? filtered_.data() : conn_->relay.get();
+    write_to_agent(std::string_view(size == 0 ? nullptr : data, size), last);
   }
 
-  void on_written(beast::error_code ec, std::size_t /*bytes*/) {
-    if (ec == http::error::need_buffer) {
-      ec = {};
+  // One write to the agent: the answer's head (until it went out), then `body` in the agent's
+  // framing (a chunk for a chunked relay), then the last chunk when `last` ends a chunked body.
+  void write_to_agent(std::string_view body, bool last) {
+    std::size_t count = 0;
+    if (!head_sent_) {
+      out_[count++] = asio::buffer(conn_->head);
     }
+    const bool chunked = relay_ == Relay::Decoded && chunked_out_;
+    if (chunked && !body.empty()) {
+      char* const end = std::to_chars(chunk_size_.data(), chunk_size_.data() + chunk_size_.size() - 2,
+                                      body.size(), 16)
+                            .ptr;
+      end[0] = '\r';
+      end[1] = '\n';
+      out_[count++] = asio::buffer(chunk_size_.data(), static_cast<std::size_t>(end + 2 - chunk_size_.data()));
+      out_[count++] = asio::buffer(body.data(), body.size());
+      out_[count++] = asio::buffer(kCrlf.data(), kCrlf.size());
+    } else if (!body.empty()) {
+      out_[count++] = asio::buffer(body.data(), body.size());
+    }
+    if (chunked && last) {
+      out_[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
+    }
+    in_flight_ = body.size();
+    last_ = last;
+    client().tcp().expires_after(limits().body_timeout);
+    asio::async_write(client(), std::span<const asio::const_buffer>(out_.data(), count),
+                      beast::bind_front_handler(&Self::on_agent_written, shared_from_this()));
+  }
+
+  void on_agent_written(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) {
       return abort("agent connection: " + ec.message());
     }
-    if (down_sr_->is_done()) {
-      return finish();
+    head_sent_ = true;
+    switch (relay_) {
+      case Relay::None:
+        upstream_complete_ = up_parser_->is_done();
+        return finish();
+      case Relay::Raw:
+        input().consume(in_flight_);
+        remaining_ -= in_flight_;
+        result_.response_bytes += in_flight_;
+        if (remaining_ == 0) {
+          upstream_complete_ = true;
+          return finish();
+        }
+        return relay_raw();
+      case Relay::Decoded:
+        if (last_) {
+          upstream_complete_ = true;
+          return finish();
+        }
+        return read_decoded();
     }
-    read_chunk();
+  }
+
+  // The upstream's body failed mid-way: a 502 when the agent has nothing yet, else a close.
+  void upstream_body_failed(const beast::error_code& ec) {
+    upstream_failed_ = true;
+    if (!head_sent_) {
+      return fail_after_header("upstream body: " + ec.message());
+    }
+    abort("upstream body: " + ec.message());
   }
 
   // ---- whole-body rewrite (tools/list JSON, agent card) -----------------------------------
@@ -346,8 +461,8 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     whole_.emplace(std::move(*up_parser_));
     up_parser_.reset();
     whole_->body_limit(kMaxRewrittenBody);
-    upstream_->tcp().expires_after(spec_.pool->response_timeout());
-    http::async_read(*upstream_, up_buffer_, *whole_,
+    upstream().tcp().expires_after(spec_.pool->response_timeout());
+    http::async_read(upstream(), input(), *whole_,
                      on_strand(beast::bind_front_handler(&Self::on_whole_body, shared_from_this())));
   }
 
@@ -362,20 +477,19 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     if (!rewritten) {
       return fail_after_header(rewritten.error().message);
     }
-    Answer answer{message.result(), spec_.client_version == 10 ? 10U : 11U};
-    for (const auto& field : message) {
-      answer.insert(field.name_string(), field.value());
+    rewritten_ = std::move(*rewritten);
+    const unsigned status = message.result_int();
+    AnswerFraming framing;
+    if (status != 204 && status != 304) {  // only 2xx answers are read whole
+      framing.content_length = rewritten_.size();
     }
-    strip_hop_by_hop(answer);
-    answer.set("X-Request-Id", spec_.request_id);
-    answer.body() = std::move(*rewritten);
-    answer.prepare_payload();
     client_keep_alive_ = spec_.client_keep_alive;
-    answer.keep_alive(client_keep_alive_);
-    answer_ = std::make_shared<Answer>(std::move(answer));
+    prepare_answer_head(status, message, framing);
+    out_[0] = asio::buffer(conn_->head);
+    out_[1] = asio::buffer(rewritten_);
     client().tcp().expires_after(limits().body_timeout);
-    http::async_write(client(), *answer_,
-                      beast::bind_front_handler(&Self::on_answer_written, shared_from_this()));
+    asio::async_write(client(), std::span<const asio::const_buffer>(out_.data(), 2),
+                      beast::bind_front_handler(&Self::on_rewritten_written, shared_from_this()));
   }
 
   Result<std::string> rewrite_body(std::string& body) {
@@ -410,11 +524,11 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     return std::move(body);
   }
 
-  void on_answer_written(beast::error_code ec, std::size_t /*bytes*/) {
-    answer_.reset();
+  void on_rewritten_written(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) {
       return abort("agent connection: " + ec.message());
     }
+    upstream_complete_ = whole_->is_done();
     finish();
   }
 
@@ -426,10 +540,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     spdlog::warn("upstream failed route={} request_id={} error=\"{}\"", spec_.route->name,
                  spec_.request_id, message);
     result_.error = message;
-    if (upstream_) {
-      upstream_->close();
-      upstream_.reset();
-    }
+    close_upstream();
     const auto failure = kind == admin::UpstreamErrorKind::Timeout
                              ? protocol::GatewayFailure::UpstreamTimeout
                              : protocol::GatewayFailure::UpstreamUnreachable;
@@ -444,7 +555,15 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     answer_ = std::make_shared<Answer>(std::move(answer));
     client().tcp().expires_after(limits().body_timeout);
     http::async_write(client(), *answer_,
-                      beast::bind_front_handler(&Self::on_answer_written, shared_from_this()));
+                      beast::bind_front_handler(&Self::on_failure_written, shared_from_this()));
+  }
+
+  void on_failure_written(beast::error_code ec, std::size_t /*bytes*/) {
+    answer_.reset();
+    if (ec) {
+      return abort("agent connection: " + ec.message());
+    }
+    finish();
   }
 
   // The upstream answered but its answer cannot be passed on (and nothing was sent yet): 502.
@@ -462,25 +581,29 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     spdlog::info("exchange aborted route={} request_id={} reason=\"{}\"", spec_.route->name,
                  spec_.request_id, message);
     result_.error = std::move(message);
-    if (upstream_) {
-      upstream_->close();
-      upstream_.reset();
-    }
+    close_upstream();
     client_keep_alive_ = false;
     finish();
   }
 
+  void close_upstream() {
+    if (conn_) {
+      upstream().close();
+      conn_.reset();
+    }
+  }
+
   void finish() {
-    if (upstream_) {
-      const bool clean = !upstream_failed_ &&
-                         ((up_parser_ && up_parser_->is_done() && up_parser_->keep_alive()) ||
-                          (whole_ && whole_->is_done() && whole_->keep_alive()));
+    if (conn_) {
+      // Reusable only after a whole answer the upstream wants to keep the connection for, with
+      // nothing after it: extra bytes would be read as the next request's answer.
+      const bool clean = !upstream_failed_ && upstream_complete_ && upstream_keep_alive_ &&
+                         input().size() == 0;
       if (clean) {
-        spec_.pool->give_back(std::move(upstream_));
+        spec_.pool->give_back(std::move(conn_));
       } else {
-        upstream_->close();
+        close_upstream();
       }
-      upstream_.reset();
     }
     result_.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::steady_clock::now() - started_)
@@ -496,21 +619,31 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
   std::chrono::steady_clock::time_point started_;
   ForwardResult result_;
 
-  std::unique_ptr<AnyStream> upstream_;
+  std::unique_ptr<UpstreamConnection> conn_;  // with its reusable input buffer and head string
   bool reused_ = false;
   bool retried_ = false;
   bool upstream_failed_ = false;
+  bool upstream_keep_alive_ = false;
+  bool upstream_complete_ = false;  // the upstream's answer was read to its end
   bool sse_ = false;
   bool client_keep_alive_ = false;
-  beast::flat_buffer up_buffer_;
   std::optional<http::response_parser<http::buffer_body>> up_parser_;
   std::optional<http::response_parser<http::string_body>> whole_;
-  std::unique_ptr<char[]> chunk_;
-  http::response<http::buffer_body> down_;
-  std::optional<http::response_serializer<http::buffer_body>> down_sr_;
+
+  Relay relay_ = Relay::None;
+  bool head_sent_ = false;       // the agent has the answer's head: a failure can only close
+  bool chunked_out_ = false;     // Decoded relay to an HTTP/1.1 agent: chunked framing
+  bool coalesce_ = false;        // Raw relay: read the whole body before the first write
+  std::uint64_t remaining_ = 0;  // Raw relay: body bytes not yet written to the agent
+  std::size_t in_flight_ = 0;    // body bytes of the write in progress
+  bool last_ = false;            // the write in progress ends the body
+  std::array<asio::const_buffer, 5> out_;
+  std::array<char, 20> chunk_size_{};  // hex size + CRLF
+
   std::optional<protocol::SseParser> sse_parser_;
   std::vector<protocol::SseEvent> events_;
   std::string filtered_;
+  std::string rewritten_;
   std::shared_ptr<Answer> answer_;
 };
 

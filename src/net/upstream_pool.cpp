@@ -32,7 +32,7 @@ UpstreamPool::UpstreamPool(asio::any_io_executor executor, const config::Route& 
                      : url_.host;
 }
 
-std::unique_ptr<AnyStream> UpstreamPool::take_idle() {
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
   const std::lock_guard lock(mutex_);
   if (idle_.empty()) {
     return nullptr;
@@ -42,8 +42,9 @@ std::unique_ptr<AnyStream> UpstreamPool::take_idle() {
   return connection;
 }
 
-void UpstreamPool::give_back(std::unique_ptr<AnyStream> connection) {
-  if (!connection || !connection->tcp().socket().is_open()) {
+void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
+  if (!connection || !connection->stream.tcp().socket().is_open() ||
+      connection->input.size() != 0) {
     return;
   }
   const std::lock_guard lock(mutex_);
@@ -75,11 +76,11 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
     beast::tcp_stream tcp_stream(strand_);
     tcp_stream.expires_after(pool_.connect_timeout_);
     if (pool_.url_.scheme == "https") {
-      stream_ = std::make_unique<AnyStream>(std::move(tcp_stream), *pool_.tls_);
+      connection_ = std::make_unique<UpstreamConnection>(std::move(tcp_stream), *pool_.tls_);
     } else {
-      stream_ = std::make_unique<AnyStream>(std::move(tcp_stream));
+      connection_ = std::make_unique<UpstreamConnection>(std::move(tcp_stream));
     }
-    stream_->tcp().async_connect(
+    connection_->stream.tcp().async_connect(
         results, beast::bind_front_handler(&ConnectOp::on_connect, shared_from_this()));
   }
 
@@ -90,8 +91,8 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
                     "connect " + pool_.host_header_ + ": " + ec.message());
     }
     beast::error_code ignored;
-    stream_->tcp().socket().set_option(tcp::no_delay(true), ignored);
-    TlsStream* tls = stream_->tls();
+    connection_->stream.tcp().socket().set_option(tcp::no_delay(true), ignored);
+    TlsStream* tls = connection_->stream.tls();
     if (tls == nullptr) {
       return finish(admin::UpstreamErrorKind::Connect, "");
     }
@@ -104,7 +105,7 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
     if (SSL_set1_host(ssl, pool_.server_name_.c_str()) != 1) {
       return finish(admin::UpstreamErrorKind::Tls, "cannot verify host name " + pool_.server_name_);
     }
-    stream_->tcp().expires_after(pool_.connect_timeout_);
+    connection_->stream.tcp().expires_after(pool_.connect_timeout_);
     tls->async_handshake(asio::ssl::stream_base::client,
                          beast::bind_front_handler(&ConnectOp::on_handshake, shared_from_this()));
   }
@@ -120,17 +121,17 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
 
   // An empty message means success.
   void finish(admin::UpstreamErrorKind kind, std::string message) {
-    std::unique_ptr<AnyStream> stream;
+    std::unique_ptr<UpstreamConnection> connection;
     if (message.empty()) {
-      stream = std::move(stream_);
-    } else if (stream_) {
-      stream_->close();
-      stream_.reset();
+      connection = std::move(connection_);
+    } else if (connection_) {
+      connection_->stream.close();
+      connection_.reset();
     }
     asio::post(handler_executor_,
-               [done = std::move(done_), stream = std::move(stream),
+               [done = std::move(done_), connection = std::move(connection),
                 error = ConnectError{kind, std::move(message)}]() mutable {
-                 done(std::move(stream), std::move(error));
+                 done(std::move(connection), std::move(error));
                });
   }
 
@@ -139,7 +140,7 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   tcp::resolver resolver_;
   asio::any_io_executor handler_executor_;
   ConnectDone done_;
-  std::unique_ptr<AnyStream> stream_;
+  std::unique_ptr<UpstreamConnection> connection_;
 };
 
 void UpstreamPool::connect(asio::any_io_executor handler_executor, ConnectDone done) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -21,6 +22,22 @@
 
 namespace portcullis::net {
 
+// One keep-alive connection to the upstream and the buffers its exchanges reuse. They stay with
+// the connection in the pool, so a call on a pooled connection allocates none of them: the
+// read buffer keeps its capacity, the head string its storage, the relay buffer is made once.
+struct UpstreamConnection {
+  // Plain TCP, or TLS over `tcp` (the handshake is the connector's job), as AnyStream.
+  explicit UpstreamConnection(beast::tcp_stream tcp) : stream(std::move(tcp)) {}
+  UpstreamConnection(beast::tcp_stream tcp, asio::ssl::context& context)
+      : stream(std::move(tcp), context) {}
+
+  AnyStream stream;
+  beast::flat_buffer input;  // bytes read from the upstream, not yet used; empty between calls
+  std::string head;          // the head being written: the request's, then the agent answer's
+  std::unique_ptr<char[]> relay;  // decoded body bytes of a chunked or close-delimited answer
+                                  // (kRelayBytes, made on first use)
+};
+
 struct ConnectError {
   admin::UpstreamErrorKind kind = admin::UpstreamErrorKind::Connect;
   std::string message;  // for the outcome record and the log
@@ -28,17 +45,17 @@ struct ConnectError {
 
 class UpstreamPool {
  public:
-  using ConnectDone = std::function<void(std::unique_ptr<AnyStream>, ConnectError)>;
+  using ConnectDone = std::function<void(std::unique_ptr<UpstreamConnection>, ConnectError)>;
 
   // `tls` is required for an https upstream and ignored for http.
   UpstreamPool(boost::asio::any_io_executor executor, const config::Route& route,
                std::shared_ptr<boost::asio::ssl::context> tls);
 
   // An idle keep-alive connection, or nullptr.
-  [[nodiscard]] std::unique_ptr<AnyStream> take_idle();
-  // Returns a connection whose last exchange ended cleanly with keep-alive; dropped when the
-  // pool already holds pool_size idle connections.
-  void give_back(std::unique_ptr<AnyStream> connection);
+  [[nodiscard]] std::unique_ptr<UpstreamConnection> take_idle();
+  // Returns a connection whose last exchange ended cleanly with keep-alive (nothing unread in
+  // its input); dropped when the pool already holds pool_size idle connections.
+  void give_back(std::unique_ptr<UpstreamConnection> connection);
 
   // Resolves, connects and (https) handshakes within connect_timeout. On failure the stream is
   // null and the error says why.
@@ -62,7 +79,7 @@ class UpstreamPool {
   std::shared_ptr<boost::asio::ssl::context> tls_;
 
   std::mutex mutex_;
-  std::vector<std::unique_ptr<AnyStream>> idle_;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_;
 };
 
 }  // namespace portcullis::net

@@ -76,6 +76,8 @@ class SocketWriter : public UpstreamWriter {
 
   void end() override { write_raw("0\r\n\r\n"); }
 
+  void raw(std::string_view bytes) override { write_raw(std::string(bytes)); }
+
   void close() override {
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);

@@ -38,6 +38,9 @@ class UpstreamWriter {
   virtual void start_stream(int status, std::string content_type) = 0;  // chunked
   virtual void chunk(std::string_view data) = 0;
   virtual void end() = 0;
+  // Writes bytes as they are: answers a well-behaved server would not give (a lying
+  // Content-Length, bytes after the answer, hop-by-hop fields).
+  virtual void raw(std::string_view bytes) = 0;
   // Closes the connection without (further) answer: an upstream that died.
   virtual void close() = 0;
 };
