@@ -31,6 +31,7 @@
 #include <tuple>
 #include <utility>
 
+#include "portcullis/common/ascii.hpp"
 #include "portcullis/common/jcs_text.hpp"
 
 namespace portcullis::protocol {
@@ -58,19 +59,6 @@ constexpr std::array<StringByte, 256> make_string_byte_classes() {
 constexpr std::array<StringByte, 256> kStringByte = make_string_byte_classes();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 // Text from the input for a message: at most kMaxShownBytes, control bytes and quotes as '?',
 // so a log line stays one line.
@@ -260,61 +248,43 @@ class StrictParser {
     if (!scan_string(text, StringRole::Value)) {
       return false;
     }
-    out = json(json::value_t::string);
-    out.get_ptr<json::string_t*>()->assign(text);
+    // Built whole and moved in: assign() onto an empty string takes the general replace path.
+    out = json::string_t(text.data(), text.size());
     return true;
   }
 
   // Reads a string literal from just after its opening quote to just after its closing one.
   // `text` is the decoded string: a slice of the input when it has no escape, else scratch_
-  // (valid until the next string is read).
+  // (valid until the next string is read), which collects the text from the first escape on.
   bool scan_string(std::string_view& text, StringRole role) {
     const char* const start = p_;
-    for (;;) {
-      skip_plain_ascii();
-      if (p_ == end_) {
-        return refuse_here("unexpected end of input inside a string");
-      }
-      switch (kStringByte[static_cast<unsigned char>(*p_)]) {
-        case StringByte::Plain:
-          ++p_;
-          break;
-        case StringByte::Quote:
-          text = std::string_view(start, static_cast<std::size_t>(p_ - start));
-          ++p_;
-          return true;
-        case StringByte::Backslash:
-          scratch_.assign(start, p_);
-          return scan_escaped_rest(text, role);
-        case StringByte::Control:
-          return refuse_control();
-        case StringByte::NonAscii:
-          if (!skip_utf8_sequence()) {
-            return false;
-          }
-          break;
-      }
-    }
-  }
-
-  // The rest of a string that has an escape, decoded into scratch_.
-  bool scan_escaped_rest(std::string_view& text, StringRole role) {
+    bool escaped = false;
     for (;;) {
       const char* const run = p_;
       skip_plain_ascii();
-      scratch_.append(run, p_);
+      if (escaped) {
+        scratch_.append(run, p_);
+      }
       if (p_ == end_) {
         return refuse_here("unexpected end of input inside a string");
       }
       switch (kStringByte[static_cast<unsigned char>(*p_)]) {
-        case StringByte::Plain:
-          scratch_ += *p_++;
+        case StringByte::Plain:  // skip_plain_ascii stops only before other bytes
+          if (escaped) {
+            scratch_ += *p_;
+          }
+          ++p_;
           break;
         case StringByte::Quote:
-          text = scratch_;
+          text = escaped ? std::string_view(scratch_)
+                         : std::string_view(start, static_cast<std::size_t>(p_ - start));
           ++p_;
           return true;
         case StringByte::Backslash:
+          if (!escaped) {
+            scratch_.assign(start, p_);
+            escaped = true;
+          }
           if (!decode_escape(role)) {
             return false;
           }
@@ -326,7 +296,9 @@ class StrictParser {
           if (!skip_utf8_sequence()) {
             return false;
           }
-          scratch_.append(lead, p_);
+          if (escaped) {
+            scratch_.append(lead, p_);
+          }
           break;
         }
       }
@@ -467,7 +439,7 @@ class StrictParser {
     }
     int value = 0;
     for (int i = 0; i < 4; ++i) {
-      const int digit = hex_value(at[i]);
+      const int digit = hex_digit_value(at[i]);
       if (digit < 0) {
         return -1;
       }

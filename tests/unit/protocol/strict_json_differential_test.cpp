@@ -11,6 +11,7 @@
 
 #include "portcullis/protocol/strict_json.hpp"
 #include "strict_json_reference.hpp"
+#include "strict_json_samples.hpp"
 
 namespace {
 
@@ -18,17 +19,9 @@ using portcullis::protocol::parse_strict_json;
 using portcullis::protocol::reference::parse_strict_json_sax;
 using portcullis::protocol::reference::same_dom;
 using namespace std::string_literals;
+namespace samples = portcullis::protocol::samples;
 
-// The MCP tools/call body of the gateway benchmark (bench/gateway/load/tools-call.json).
-const std::string kToolsCall =
-    R"({"jsonrpc":"2.0","id":4711,"method":"tools/call","params":{"name":"payments_transfer",)"
-    R"("arguments":{"from_account":"acct_ops_4417","to_account":"acct_vendor_9920","amount":)"
-    R"({"value":"1250.00","currency":"EUR"},"memo":"Settlement of invoice INV-2024-118 for Q3 )"
-    R"(cloud hosting services","idempotency_key":"7f3c2a9e-1b4d-4c8e-9a2f-5d6e7b8c9d0e",)"
-    R"("dry_run":false,"approval":{"requested_by":"agent://finance/reconciler","ticket":)"
-    R"("FIN-20931"}},"_meta":{"progressToken":"tok-4711","agent":{"id":)"
-    R"("agent://finance/reconciler","session":"sess-01HZX3Q9K7M2","trace_id":)"
-    R"("4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}}}})";
+const std::string kToolsCall(samples::kToolsCall);
 
 // Both parsers on `text`; a description of the first difference, or "" when they agree.
 // `accepted` counts the inputs the new parser accepted.
