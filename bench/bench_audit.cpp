@@ -1,5 +1,8 @@
 // Audit log benchmarks: appends/s and append latency (p50/p99) from 1, 4 and 16 concurrent
-// callers in strict and batched mode; beside them the raw write+fdatasync of one record on the
+// callers in strict and batched mode — one thread per caller (BM_append_*), and the gateway's
+// pattern of 4 or 16 logical callers driven by two threads with completion callbacks, each
+// append written on its own or deferred and flushed once per driver turn
+// (BM_append_*_2threads); beside them the raw write+fdatasync of one record on the
 // same file system in the same run (the physical floor of strict mode); `audit verify`
 // throughput with checkpoints on our ~3.2 KB decision records and on ~1.5 KB ones (the issue's
 // target size); and the CPU cost of building and sealing one record. Figures only, never
@@ -16,9 +19,11 @@
 #include <atomic>
 #include <benchmark/benchmark.h>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -189,6 +194,32 @@ class Signal {
   std::atomic<std::uint32_t> state_{0};  // 0 pending, 1 set, 2 pending and the caller sleeps
 };
 
+// One row's figures: appends/s, latency percentiles over every caller, records per write(2) and
+// (strict) per fdatasync, from the log's counters between `before` and `after`.
+void report_appends(benchmark::State& state, DurabilityMode mode,
+                    const std::vector<std::vector<double>>& latencies, Clock::duration took,
+                    int failures, const AuditLogStats& before, const AuditLogStats& after) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  std::vector<double> all;
+  for (const auto& v : latencies) {
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  const auto p = percentiles(all);
+  const auto appended = static_cast<double>(after.appended - before.appended);
+  state.SetIterationTime(seconds);
+  state.counters["appends_per_s"] = static_cast<double>(all.size()) / seconds;
+  state.counters["p50_us"] = p.p50_us;
+  state.counters["p99_us"] = p.p99_us;
+  state.counters["failures"] = failures;
+  state.counters["records_per_write"] =
+      appended / static_cast<double>(std::max<std::uint64_t>(after.batches - before.batches, 1));
+  // Strict mode's group commit: how many records one fdatasync made durable.
+  if (mode == DurabilityMode::Strict) {
+    state.counters["records_per_sync"] =
+        appended / static_cast<double>(std::max<std::uint64_t>(after.syncs - before.syncs, 1));
+  }
+}
+
 // Closed loop: each caller appends, waits for its completion, appends again.
 void run_appends(benchmark::State& state, DurabilityMode mode) {
   const int callers = static_cast<int>(state.range(0));
@@ -241,25 +272,8 @@ void run_appends(benchmark::State& state, DurabilityMode mode) {
     for (auto& t : threads) {
       t.join();
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    std::vector<double> all;
-    for (auto& v : lat) {
-      all.insert(all.end(), v.begin(), v.end());
-    }
-    const auto p = percentiles(all);
-    state.SetIterationTime(seconds);
-    state.counters["appends_per_s"] = static_cast<double>(all.size()) / seconds;
-    state.counters["p50_us"] = p.p50_us;
-    state.counters["p99_us"] = p.p99_us;
-    state.counters["failures"] = failures.load();
-    const auto stats = log.stats();
-    state.counters["records_per_write"] =
-        static_cast<double>(stats.appended) / static_cast<double>(std::max<std::uint64_t>(stats.batches, 1));
-    // Strict mode's group commit: how many records one fdatasync made durable.
-    if (mode == DurabilityMode::Strict) {
-      state.counters["records_per_sync"] =
-          static_cast<double>(stats.appended) / static_cast<double>(std::max<std::uint64_t>(stats.syncs, 1));
-    }
+    report_appends(state, mode, lat, Clock::now() - start, failures.load(), AuditLogStats{},
+                   log.stats());
   }
   log.close();
   std::filesystem::remove_all(root);
@@ -267,6 +281,131 @@ void run_appends(benchmark::State& state, DurabilityMode mode) {
 
 void BM_append_strict(benchmark::State& state) { run_appends(state, DurabilityMode::Strict); }
 void BM_append_batched(benchmark::State& state) { run_appends(state, DurabilityMode::Batched); }
+
+// The callers whose turn it is on one driver thread: completions (any thread) put their caller
+// back, the driver takes them all at once — an event loop's ready queue.
+class ReadyCallers {
+ public:
+  void push(int caller) {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(caller);
+    if (sleeping_) {
+      sleeping_ = false;
+      wake_.notify_one();
+    }
+  }
+  void take(std::vector<int>& out) {
+    std::unique_lock lock(mutex_);
+    while (ready_.empty()) {
+      sleeping_ = true;
+      wake_.wait(lock);
+    }
+    sleeping_ = false;
+    out.swap(ready_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<int> ready_;
+  bool sleeping_ = false;
+};
+
+// The gateway's pattern: `callers` logical callers (connections) driven by two threads (I/O
+// threads) with completion callbacks. Each caller has one append in flight; a driver thread
+// appends for every caller that is ready, then — with `deferred` — flushes once for the whole
+// turn (append_deferred + flush(), as the gateway does), else each append is written on its own
+// (append()). Closed loop as above.
+void run_driven_appends(benchmark::State& state, DurabilityMode mode) {
+  constexpr int kDrivers = 2;
+  const int callers = static_cast<int>(state.range(0));
+  const int per_caller = static_cast<int>(state.range(1)) / callers;
+  const bool deferred = state.range(2) != 0;
+  const auto root = bench_root();
+  AuditLogOptions o;
+  o.dir = root;
+  o.mode = mode;
+  o.checkpoint_every_records = 1000;
+  auto opened = AuditLog::open(o);
+  if (!opened) {
+    state.SkipWithError(opened.error().message.c_str());
+    return;
+  }
+  AuditLog& log = **opened;
+  std::vector<DecisionEvent> events;
+  for (int i = 0; i < 64; ++i) {
+    events.push_back(sample(i));
+  }
+  for (auto _ : state) {
+    std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
+    std::vector<Clock::time_point> started(static_cast<std::size_t>(callers));
+    std::atomic<int> failures{0};
+    std::vector<ReadyCallers> queues(kDrivers);
+    const auto stats_before = log.stats();
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int d = 0; d < kDrivers; ++d) {
+      threads.emplace_back([&, d] {
+        ReadyCallers& mine = queues[static_cast<std::size_t>(d)];
+        std::vector<int> ready;
+        std::vector<int> issued(static_cast<std::size_t>(callers), 0);
+        int running = 0;
+        for (int c = d; c < callers; c += kDrivers) {
+          ready.push_back(c);
+          ++running;
+        }
+        while (running > 0) {
+          if (ready.empty()) {
+            mine.take(ready);
+          }
+          std::vector<int> turn;
+          turn.swap(ready);
+          for (const int c : turn) {
+            const auto uc = static_cast<std::size_t>(c);
+            if (issued[uc] == per_caller) {
+              --running;  // its last completion came back
+              continue;
+            }
+            const int i = issued[uc]++;
+            started[uc] = Clock::now();
+            auto done = [&, c](Result<AppendReceipt> r) {
+              const auto ucc = static_cast<std::size_t>(c);
+              if (!r) {
+                ++failures;
+              }
+              lat[ucc].push_back(
+                  std::chrono::duration<double, std::micro>(Clock::now() - started[ucc]).count());
+              queues[static_cast<std::size_t>(c % kDrivers)].push(c);
+            };
+            const DecisionEvent& e = events[static_cast<std::size_t>(i % 64)];
+            if (deferred) {
+              log.append_deferred(e, std::move(done));
+            } else {
+              log.append(e, std::move(done));
+            }
+          }
+          if (deferred) {
+            log.flush();  // once per turn, after every ready caller appended
+          }
+        }
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    report_appends(state, mode, lat, Clock::now() - start, failures.load(), stats_before,
+                   log.stats());
+  }
+  log.close();
+  std::filesystem::remove_all(root);
+}
+
+void BM_append_strict_2threads(benchmark::State& state) {
+  run_driven_appends(state, DurabilityMode::Strict);
+}
+void BM_append_batched_2threads(benchmark::State& state) {
+  run_driven_appends(state, DurabilityMode::Batched);
+}
 
 // The floor: one write + fdatasync after another, on the same file system: of one ~1.5 KB
 // record, and of a whole strict group (16 callers' ~3.26 KB decision records in one write),
@@ -438,6 +577,24 @@ BENCHMARK(BM_append_batched)
     ->Args({1, 50000})
     ->Args({4, 100000})
     ->Args({16, 200000})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+// Args: logical callers, appends in all, deferred (0: append() each; 1: append_deferred() and one
+// flush() per driver turn). Two driver threads in every row.
+BENCHMARK(BM_append_strict_2threads)
+    ->Args({4, 12000, 0})
+    ->Args({4, 12000, 1})
+    ->Args({16, 40000, 0})
+    ->Args({16, 40000, 1})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_append_batched_2threads)
+    ->Args({4, 100000, 0})
+    ->Args({4, 100000, 1})
+    ->Args({16, 200000, 0})
+    ->Args({16, 200000, 1})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

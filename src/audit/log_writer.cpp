@@ -173,7 +173,7 @@ std::int64_t FileAuditLog::now_ms() const {
       .count();
 }
 
-void FileAuditLog::enqueue(RecordTemplate record, AppendCompletion done) {
+void FileAuditLog::enqueue(RecordTemplate record, AppendCompletion done, bool deferred) {
   const bool gated = record.kind != RecordKind::Outcome;
   std::unique_lock lock(mutex_);
   if (stopping_) {
@@ -183,6 +183,28 @@ void FileAuditLog::enqueue(RecordTemplate record, AppendCompletion done) {
     return;
   }
   queue_.push_back(Pending{std::move(record), std::move(done), gated});
+  if (deferred) {
+    if (deferred_since_) {
+      return;  // the writer thread already plans for the oldest one
+    }
+    const auto now = SteadyClock::now();
+    deferred_since_ = now;
+    // The writer thread must write it by now + sync_interval if nobody else does. It wakes by
+    // then anyway unless it sleeps longer (nothing written is waiting for a sync): only then is
+    // it woken, to move its deadline — at most once per sync_interval, not once per record.
+    const bool wake = idle_wait_ && !deadline_moved_ && now + options_.sync_interval < sleeping_until_;
+    deadline_moved_ = deadline_moved_ || wake;
+    lock.unlock();
+    if (wake) {
+      wake_.notify_one();
+    }
+    return;
+  }
+  ++queued_urgent_;
+  write_queue_now(lock);
+}
+
+void FileAuditLog::write_queue_now(std::unique_lock<std::mutex>& lock) {
   if (writing_) {
     return;  // the token holder writes the queue (or wakes the writer thread) before letting go
   }
@@ -199,9 +221,26 @@ void FileAuditLog::enqueue(RecordTemplate record, AppendCompletion done) {
   drain_inline(lock);
 }
 
+void FileAuditLog::queue_taken() {
+  queued_urgent_ = 0;
+  deferred_since_.reset();
+}
+
+void FileAuditLog::flush() {
+  std::unique_lock lock(mutex_);
+  if (queue_.empty()) {
+    return;
+  }
+  // From now on the queue is urgent: whoever holds the token (or the writer thread, when the log
+  // is failing or rotating) writes it without waiting for the deferred deadline.
+  queued_urgent_ = queue_.size();
+  write_queue_now(lock);
+}
+
 void FileAuditLog::drain_inline(std::unique_lock<std::mutex>& lock) {
   while (!queue_.empty() && healthy_ && !rotate_due_) {
     batch_.swap(queue_);
+    queue_taken();
     lock.unlock();
     write_batch(batch_, false);
     batch_.clear();
@@ -217,7 +256,7 @@ void FileAuditLog::drain_inline(std::unique_lock<std::mutex>& lock) {
     reschedule_ = reschedule_ || awaiting_.empty();
   }
   const bool wake = writer_waiting_ &&
-                    (writer_wants_token_ || rotate_due_ || reschedule_ || !queue_.empty() ||
+                    (writer_wants_token_ || rotate_due_ || reschedule_ || queued_urgent_ > 0 ||
                      awaiting_.size() >= wake_at_awaiting_);
   lock.unlock();
   if (wake) {
@@ -226,15 +265,20 @@ void FileAuditLog::drain_inline(std::unique_lock<std::mutex>& lock) {
 }
 
 void FileAuditLog::append(DecisionEvent event, AppendCompletion done) {
-  enqueue(make_decision_record(event, context_), std::move(done));
+  enqueue(make_decision_record(event, context_), std::move(done), false);
 }
 
 void FileAuditLog::append(OutcomeEvent event, AppendCompletion done) {
-  enqueue(make_outcome_record(event, context_), std::move(done));
+  // Not gated: no write(2) of its own (log_writer.hpp), it goes with the next write.
+  enqueue(make_outcome_record(event, context_), std::move(done), true);
 }
 
 void FileAuditLog::append(AdminEvent event, AppendCompletion done) {
-  enqueue(make_admin_record(event, context_), std::move(done));
+  enqueue(make_admin_record(event, context_), std::move(done), false);
+}
+
+void FileAuditLog::append_deferred(DecisionEvent event, AppendCompletion done) {
+  enqueue(make_decision_record(event, context_), std::move(done), true);
 }
 
 void FileAuditLog::close() {
@@ -301,33 +345,47 @@ void FileAuditLog::run() {
   // first record and one when the group is full) or this time has passed.
   std::optional<SteadyClock::time_point> refill_by;
   while (true) {
+    if (deferred_since_) {
+      deadline_ = std::min(deadline_, *deferred_since_ + options_.sync_interval);
+    }
     const std::size_t wake_at = refill_by ? last_group_size_ : 1;
     wake_at_awaiting_ = wake_at;
     writer_waiting_ = true;
-    wake_.wait_until(lock, refill_by ? std::min(deadline_, *refill_by) : deadline_, [&] {
-      return stopping_ || rotate_due_ || reschedule_ || awaiting_.size() >= wake_at ||
-             (!writing_ && !queue_.empty());
+    idle_wait_ = true;
+    sleeping_until_ = refill_by ? std::min(deadline_, *refill_by) : deadline_;
+    wake_.wait_until(lock, sleeping_until_, [&] {
+      return stopping_ || rotate_due_ || reschedule_ || deadline_moved_ ||
+             awaiting_.size() >= wake_at || (!writing_ && queued_urgent_ > 0);
     });
     writer_waiting_ = false;
+    idle_wait_ = false;
+    deadline_moved_ = false;
     wake_at_awaiting_ = 1;
     const bool other_work = stopping_ || rotate_due_ || reschedule_ ||
-                            (!writing_ && !queue_.empty()) || SteadyClock::now() >= deadline_;
+                            (!writing_ && queued_urgent_ > 0) || SteadyClock::now() >= deadline_;
     if (!awaiting_.empty() && !stopping_ && !rotate_due_) {
       group_commit(lock, refill_by);
-      const bool more = rotate_due_ || reschedule_ || (!writing_ && !queue_.empty()) ||
+      const bool more = rotate_due_ || reschedule_ || (!writing_ && queued_urgent_ > 0) ||
                         SteadyClock::now() >= deadline_ || !healthy_;
       if (!more) {
         // The hot strict loop: sync, complete, wait for the group to come back.
         refill_by = SteadyClock::now() + group_patience();
         continue;
       }
-    } else if (refill_by && !other_work) {
-      refill_by.reset();  // nobody came back in time: wait for the next record as usual
+    } else if (!other_work) {
+      // Nobody came back in time for the group, or a deferred record moved the deadline: wait
+      // for the next record (or the new deadline) as usual.
+      refill_by.reset();
       continue;
     }
     refill_by.reset();
     take_token(lock);
+    // Deferred records whose time is up are written now and fdatasynced in this same turn, so
+    // none waits longer than sync_interval (plus this turn) for its sync.
+    const bool deferred_due = deferred_since_.has_value() &&
+                              SteadyClock::now() >= *deferred_since_ + options_.sync_interval;
     batch_.swap(queue_);
+    queue_taken();
     rotate_due_ = false;
     reschedule_ = false;
     const bool stopping = stopping_;
@@ -341,11 +399,12 @@ void FileAuditLog::run() {
     if (stopping) {
       settle_awaiting();  // written before the final checkpoint: sync and complete them
     }
-    const bool sync_due = !stopping && healthy_ && unsynced_ &&
-                          SteadyClock::now() - last_sync_ >= options_.sync_interval;
-    deadline_ = next_deadline();
+    const bool sync_due =
+        !stopping && healthy_ && unsynced_ &&
+        (deferred_due || SteadyClock::now() - last_sync_ >= options_.sync_interval);
 
     lock.lock();
+    deadline_ = next_deadline();
     writing_ = false;
     if (stopping) {
       return;
@@ -355,6 +414,7 @@ void FileAuditLog::run() {
       lock.unlock();
       periodic_sync();
       lock.lock();
+      deadline_ = next_deadline();  // from this sync, not the one before it
     }
   }
 }
@@ -469,8 +529,15 @@ void FileAuditLog::settle_awaiting() {
 }
 
 void FileAuditLog::periodic_sync() {
-  std::vector<Awaiting> none;
-  sync_group(none, false);
+  // Strict records already written are covered by this fdatasync: complete them with it rather
+  // than making them wait for a group sync of their own after it.
+  {
+    std::lock_guard lock(mutex_);
+    group_.swap(awaiting_);
+    group_start_ = std::move(awaiting_start_);
+    awaiting_start_.reset();
+  }
+  sync_group(group_, false);
 }
 
 void FileAuditLog::fail_all(std::vector<Pending>& batch, const std::string& why) {

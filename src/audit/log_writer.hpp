@@ -4,6 +4,12 @@
 //  - A caller that finds the token free takes it and seals + writes its record itself: one
 //    write(2), no hand-off, no thread wake-up. A caller that finds it taken only queues its
 //    record; the holder writes everything queued before it lets go (one write for all).
+//  - Deferred records (outcome records, append_deferred) are only queued: they cost no write(2)
+//    and no wake-up of their own. Whoever next writes the queue takes them along (an inline
+//    writer, flush(), the writer thread); if nobody does, the writer thread writes and
+//    fdatasyncs them sync_interval after the oldest was queued. The writer thread is woken only
+//    by "urgent" records (decision and admin records appended with append(), or the queue after
+//    a flush() that found the token taken), never by deferred ones.
 //  - Batched mode, and outcome records in strict mode: the completion runs right after the
 //    write. The writer thread fdatasyncs every sync_interval (without the token).
 //  - Strict mode, decision and admin records ("gated": forwarding waits for them): after the
@@ -42,6 +48,8 @@ class FileAuditLog final : public AuditLog {
   void append(DecisionEvent event, AppendCompletion done) override;
   void append(OutcomeEvent event, AppendCompletion done) override;
   void append(AdminEvent event, AppendCompletion done) override;
+  void append_deferred(DecisionEvent event, AppendCompletion done) override;
+  void flush() override;
   [[nodiscard]] bool healthy() const override { return healthy_.load(); }
   [[nodiscard]] std::string last_error() const override;
   [[nodiscard]] AuditLogStats stats() const override;
@@ -77,7 +85,13 @@ class FileAuditLog final : public AuditLog {
 
   FileAuditLog(AuditLogOptions options, DirectoryLock lock);
   Result<void> start(std::chrono::system_clock::time_point now);
-  void enqueue(RecordTemplate record, AppendCompletion done);
+  // `deferred`: queue only (see the top of this file); else write now unless someone is writing.
+  void enqueue(RecordTemplate record, AppendCompletion done, bool deferred);
+  // Lock held, urgent records queued: writes the queue on this thread if the token is free and
+  // the log healthy, else leaves it to the token holder or wakes the writer thread.
+  void write_queue_now(std::unique_lock<std::mutex>& lock);
+  // Lock held: `queue_` is being taken whole by a writer.
+  void queue_taken();
   // Called with mutex_ held (lock) and the token taken: writes the queue inline until it is
   // empty (or the log fails: recovery is the writer thread's), then gives the token back and
   // wakes the writer thread if, and only if, it has something to do.
@@ -162,6 +176,17 @@ class FileAuditLog final : public AuditLog {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Pending> queue_;    // guarded by mutex_
+  // How many records of queue_ must be written without waiting (guarded by mutex_): deferred
+  // records do not count, so they never wake the writer thread.
+  std::size_t queued_urgent_ = 0;
+  // When the oldest deferred record of queue_ was queued (guarded by mutex_): the writer thread
+  // writes and fdatasyncs the queue sync_interval after it at the latest.
+  std::optional<std::chrono::steady_clock::time_point> deferred_since_;
+  // The writer thread sleeps in its main wait until this time (guarded by mutex_; only
+  // meaningful while idle_wait_): a deferred record due earlier moves it (deadline_moved_).
+  std::chrono::steady_clock::time_point sleeping_until_;
+  bool idle_wait_ = false;        // guarded by mutex_
+  bool deadline_moved_ = false;   // guarded by mutex_
   std::vector<Awaiting> awaiting_;  // written, waiting for fdatasync (guarded by mutex_)
   std::optional<GroupStart> awaiting_start_;  // where awaiting_'s group starts (mutex_)
   std::size_t wake_at_awaiting_ = 1;  // wake the writer thread at this many (guarded by mutex_)
@@ -170,7 +195,7 @@ class FileAuditLog final : public AuditLog {
   bool writer_wants_token_ = false;  // ... and waits for the token (guarded by mutex_)
   bool rotate_due_ = false;       // an inline write filled the file (guarded by mutex_)
   bool reschedule_ = false;       // the file became unsynced: plan a sync (guarded by mutex_)
-  std::chrono::steady_clock::time_point deadline_;  // writer thread only
+  std::chrono::steady_clock::time_point deadline_;  // writer thread only (written under mutex_)
   std::vector<Awaiting> group_;          // writer thread only: the group being synced
   std::optional<GroupStart> group_start_;  // writer thread only
   std::size_t last_group_size_ = 1;      // writer thread only

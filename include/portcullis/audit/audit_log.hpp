@@ -3,12 +3,14 @@
 // Implemented by src/audit/log_writer.cpp; records are described in docs/audit.md.
 //
 // Threading: append() may be called from any thread and never waits for the disk to sync. A
-// record that only has to be written (batched mode; outcome records in strict mode) is chained
-// and written by the calling thread itself when no other thread is writing (one write(2), no
-// hand-off); records that must be fdatasynced first go to one dedicated writer thread with
-// group commit. The completion runs once the record is durable in the configured mode (or
-// could not be written) — inline in append(), on another appending thread, or on the writer
-// thread; it must not block and must not assume which — post back to your own strand/executor.
+// decision or admin record that only has to be written (batched mode) is chained and written by
+// the calling thread itself when no other thread is writing (one write(2), no hand-off); records
+// that must be fdatasynced first go to one dedicated writer thread with group commit. Outcome
+// records, and decisions appended with append_deferred(), are queued instead and written with
+// the next write of the log (see append_deferred). The completion runs once the record is
+// durable in the configured mode (or could not be written) — inline in append() or flush(), on
+// another appending thread, or on the writer thread; it must not block and must not assume
+// which — post back to your own strand/executor.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "portcullis/audit/event.hpp"
@@ -88,9 +91,32 @@ class AuditLog {
   // recover for later appends. The record is built and canonicalised on the calling thread
   // (redaction included), so the writer thread only chains, writes and syncs. After close(),
   // `done` runs inline on the calling thread with an Error.
+  //
+  // Outcome records never cost a write(2) of their own (DESIGN.md: they may be batched): they
+  // are queued and go to the file with the next write (the next decision, from any thread), or
+  // the writer thread writes and fdatasyncs them sync_interval after they were queued at the
+  // latest. Until then they are only in memory: a process crash can lose the outcome records of
+  // the last sync_interval (docs/audit.md, "Durability modes").
   virtual void append(DecisionEvent event, AppendCompletion done) = 0;
   virtual void append(OutcomeEvent event, AppendCompletion done) = 0;
   virtual void append(AdminEvent event, AppendCompletion done) = 0;
+
+  // For callers that append several records in a row (the gateway's I/O threads, one event-loop
+  // turn): the record is built and queued like append()'s, but not written yet. Every queued
+  // record is written, in the order appended and in one write(2) with one "still has a name"
+  // check, by the next flush(), by the next append() of a decision or admin record on any thread,
+  // or — a safety net, not a schedule — by the writer thread sync_interval after it was queued.
+  // `done` runs exactly as for append(): only after the record is written (batched) or
+  // fdatasynced (strict), or with an Error when it could not be (then every record of that write
+  // fails). Call flush() once the burst is over.
+  // The default writes at once (an implementation without a queue: append()).
+  virtual void append_deferred(DecisionEvent event, AppendCompletion done) {
+    append(std::move(event), std::move(done));
+  }
+  // Writes every queued record now: on the calling thread when no other thread is writing (the
+  // completions of batched-mode records then run inside flush()), else the thread that is
+  // writing takes them along. Cheap when nothing is queued.
+  virtual void flush() {}
 
   // True when the last write succeeded (for /readyz).
   [[nodiscard]] virtual bool healthy() const = 0;

@@ -75,6 +75,20 @@ inline DecisionEvent sample_decision(int i, bool allowed = true) {
   return e;
 }
 
+inline OutcomeEvent sample_outcome(const std::string& correlation_uid) {
+  OutcomeEvent e;
+  e.time_ms = 1764200000500;
+  e.correlation_uid = correlation_uid;
+  e.request_id = "req-1";
+  e.agent = "spiffe://example.org/agent/1";
+  e.route = "tools";
+  e.protocol = "mcp";
+  e.action = "tools/call";
+  e.upstream_status = 200;
+  e.latency_us = 1500;
+  return e;
+}
+
 template <typename Event>
 Result<AppendReceipt> append_sync(AuditLog& log, Event event) {
   std::promise<Result<AppendReceipt>> promise;
