@@ -194,20 +194,20 @@ void write_activity(CanonicalWriter& w, const char* activity_name) {
   w.member("activity_name"_key, activity_name);
 }
 
-// "action" … "activity_name" of a decision record, allowed or denied.
+// "action" … "activity_name" of a decision record, allowed or denied. (Named functions, not
+// nested lambdas: clang 14 crashes on a "..."_key inside a lambda inside a lambda.)
+void write_decision_head(CanonicalWriter& w, bool allowed) {
+  w.member("action"_key, allowed ? "Allowed" : "Denied");
+  w.member("action_id"_key, allowed ? 1 : 2);
+  write_activity(w, "Decision");
+}
+
 std::string_view decision_head_members(bool allowed) {
-  static const std::array<std::string, 2> kHeads = [] {
-    std::array<std::string, 2> heads;
-    for (const bool a : {false, true}) {
-      heads[a ? 1 : 0] = render_members([a](CanonicalWriter& w) {
-        w.member("action"_key, a ? "Allowed" : "Denied");
-        w.member("action_id"_key, a ? 1 : 2);
-        write_activity(w, "Decision");
-      });
-    }
-    return heads;
-  }();
-  return kHeads[allowed ? 1 : 0];
+  static const std::string kAllowed =
+      render_members([](CanonicalWriter& w) { write_decision_head(w, true); });
+  static const std::string kDenied =
+      render_members([](CanonicalWriter& w) { write_decision_head(w, false); });
+  return allowed ? kAllowed : kDenied;
 }
 
 void write_actor_and_agent(CanonicalWriter& w, const std::string& agent,
@@ -272,19 +272,18 @@ void write_class(CanonicalWriter& w) {
 }
 
 // The class members of a decision record and its "disposition" and "disposition_id".
+void write_decision_class_members(CanonicalWriter& w, bool allowed) {
+  write_class_members(w);
+  w.member("disposition"_key, allowed ? "Allowed" : "Blocked");
+  w.member("disposition_id"_key, allowed ? 1 : 2);
+}
+
 void write_decision_class(CanonicalWriter& w, bool allowed) {
-  static const std::array<std::string, 2> kRuns = [] {
-    std::array<std::string, 2> runs;
-    for (const bool a : {false, true}) {
-      runs[a ? 1 : 0] = render_members([a](CanonicalWriter& v) {
-        write_class_members(v);
-        v.member("disposition"_key, a ? "Allowed" : "Blocked");
-        v.member("disposition_id"_key, a ? 1 : 2);
-      });
-    }
-    return runs;
-  }();
-  w.members(kRuns[allowed ? 1 : 0]);
+  static const std::string kAllowed =
+      render_members([](CanonicalWriter& v) { write_decision_class_members(v, true); });
+  static const std::string kDenied =
+      render_members([](CanonicalWriter& v) { write_decision_class_members(v, false); });
+  w.members(allowed ? kAllowed : kDenied);
 }
 
 void write_type(CanonicalWriter& w) {

@@ -59,7 +59,8 @@ class RecentValues {
 
 // Cedar's datetime parser reads four-digit years, so only instants in years 1..9999 are built
 // directly from their milliseconds; any other instant takes the text route and fails there
-// exactly as before.
+// exactly as before (unreachable with a 64-bit nanosecond system_clock, 1677..2262, but a clock
+// with a wider range must not turn an unparsable instant into a value).
 constexpr std::int64_t kFirstDirectMs = -62135596800000;  // 0001-01-01T00:00:00Z
 constexpr std::int64_t kEndDirectMs = 253402300800000;    // 10000-01-01T00:00:00Z
 
@@ -144,7 +145,7 @@ LocalTimeValues local_time_values(std::chrono::system_clock::time_point when,
   const auto second = std::chrono::floor<std::chrono::seconds>(when);
   const std::int64_t key = second.time_since_epoch().count();
   if (!memo.used || memo.second != key || memo.zone != zone.name()) {
-    const config::LocalTime local = zone.local_time(second);
+    const config::LocalTime local = zone.local_time(when);
     memo.values = {Value::integer(local.hour), Value::integer(local.weekday)};
     memo.second = key;
     memo.zone = zone.name();

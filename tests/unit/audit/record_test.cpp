@@ -205,3 +205,57 @@ TEST_CASE("a record sealed onto the end of a buffer is the same line with the sa
   CHECK(appended == alone);
   CHECK(buffer == "earlier record\n" + line);
 }
+
+TEST_CASE("the log's metadata members are each record's own context, even when it changes",
+          "[audit][record]") {
+  // record_builder.cpp renders log_name/product once per thread and context; records of two
+  // logs built in turn on one thread must each carry their own, and stay canonical.
+  RecordContext a;
+  a.log_name = "log-a";
+  a.product_version = "1.0.0";
+  RecordContext b;
+  b.log_name = "log \"b\"";
+  b.product_version = "2.0.0";
+  for (int round = 0; round < 2; ++round) {
+    for (const RecordContext* ctx : {&a, &b}) {
+      for (const RecordTemplate& t :
+           {make_decision_record(sample_decision(), *ctx), make_outcome_record(OutcomeEvent{}, *ctx)}) {
+        Sha256 hasher;
+        std::string line;
+        (void)seal_record(t, "c", std::nullopt, 1, hasher, line);
+        line.pop_back();
+        const json r = json::parse(line);
+        CHECK(jcs(r) == line);
+        CHECK(r["metadata"]["log_name"] == ctx->log_name);
+        CHECK(r["metadata"]["product"]["version"] == ctx->product_version);
+        CHECK(r["metadata"]["version"] == kOcsfVersion);
+      }
+    }
+  }
+}
+
+TEST_CASE("allowed and denied decision records each carry their own constant members",
+          "[audit][record]") {
+  RecordContext ctx;
+  for (const Disposition d : {Disposition::Allowed, Disposition::Blocked, Disposition::Allowed}) {
+    DecisionEvent e = sample_decision();
+    e.disposition = d;
+    const bool allowed = d == Disposition::Allowed;
+    Sha256 hasher;
+    std::string line;
+    (void)seal_record(make_decision_record(e, ctx), "c", std::nullopt, 1, hasher, line);
+    line.pop_back();
+    const json r = json::parse(line);
+    CHECK(jcs(r) == line);
+    CHECK(r["action"] == (allowed ? "Allowed" : "Denied"));
+    CHECK(r["action_id"] == (allowed ? 1 : 2));
+    CHECK(r["activity_name"] == "Decision");
+    CHECK(r["activity_id"] == 99);
+    CHECK(r["category_uid"] == 6);
+    CHECK(r["class_name"] == "API Activity");
+    CHECK(r["disposition"] == (allowed ? "Allowed" : "Blocked"));
+    CHECK(r["disposition_id"] == (allowed ? 1 : 2));
+    CHECK(r["type_name"] == "API Activity: Other");
+    CHECK(r["status"] == (allowed ? "Success" : "Failure"));
+  }
+}
