@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 namespace portcullis {
 namespace {
@@ -79,31 +78,11 @@ bool utf16_less(std::string_view a, std::string_view b) {
 
 void append_jcs_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
   const char* const p = text.data();
   const std::size_t n = text.size();
-  std::size_t i = 0;
-  // Plain bytes first, 8 at a time while possible.
-  while (i + 8 <= n && !has_byte_to_escape(p + i)) {
-    i += 8;
-  }
-  while (i < n && !needs_escape(static_cast<unsigned char>(p[i]))) {
-    ++i;
-  }
-  if (i == n) {
-    // Nothing to escape (most strings): the quotes and the bytes in one resize and one copy,
-    // not three appends.
-    const std::size_t at = out.size();
-    out.resize(at + n + 2);
-    char* const d = out.data() + at;
-    d[0] = '"';
-    if (n != 0) {
-      std::memcpy(d + 1, p, n);  // (an empty view's data() may be null)
-    }
-    d[n + 1] = '"';
-    return;
-  }
-  out.push_back('"');
   std::size_t run = 0;  // start of the pending run of bytes that need no escaping
+  std::size_t i = 0;
   while (true) {
     // Skip plain bytes, 8 at a time while possible: most strings have nothing to escape.
     while (i + 8 <= n && !has_byte_to_escape(p + i)) {
