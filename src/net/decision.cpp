@@ -1,5 +1,6 @@
 #include "net/decision.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <atomic>
 #include <chrono>
@@ -33,6 +34,23 @@ struct SessionUpdate {
 
 std::int64_t epoch_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// One audit flush per I/O thread per event-loop turn: decision records are appended deferred,
+// and the flush is posted behind the handlers already ready on this thread, so the records of
+// every request decided in this turn go to the file in one write(2) with one "still has a name"
+// check. The slot says a flush of `log` is already on its way from this thread.
+void schedule_audit_flush(audit::AuditLog& log, const boost::asio::any_io_executor& executor) {
+  thread_local std::atomic<audit::AuditLog*> flush_posted{nullptr};
+  if (flush_posted.load(std::memory_order_relaxed) == &log) {
+    return;
+  }
+  flush_posted.store(&log, std::memory_order_relaxed);
+  boost::asio::post(executor, [slot = &flush_posted, log = &log] {
+    // Cleared first: records appended by the completions this flush runs get a flush of their own.
+    slot->store(nullptr, std::memory_order_relaxed);
+    log->flush();
+  });
 }
 
 ActionDecision decide_one(GatewayCore& core, const Runtime& runtime,
@@ -95,7 +113,10 @@ class DecisionCollector : public std::enable_shared_from_this<DecisionCollector>
       finished_inline_ = true;
       return;
     }
-    boost::asio::post(executor_, [self = shared_from_this()] { self->finish(); });
+    // Usually inside the I/O thread's audit flush: dispatch runs finish() right there when the
+    // request's strand is free (one trip through the executor's queue less); from the writer
+    // thread (strict mode) it is a post.
+    boost::asio::dispatch(executor_, [self = shared_from_this()] { self->finish(); });
   }
 
   // Bracket the appends, on the initiating thread (the request's strand).
@@ -261,15 +282,19 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
     return;
   }
   auto collector = std::make_shared<DecisionCollector>(
-      core, events.size(), forward, std::move(verdicts), std::move(updates), std::move(executor),
+      core, events.size(), forward, std::move(verdicts), std::move(updates), executor,
       std::move(done));
   collector->begin_appends();
   for (std::size_t i = 0; i < events.size(); ++i) {
-    core.audit->append(std::move(events[i]),
-                       [collector, i](Result<audit::AppendReceipt> receipt) {
-                         collector->on_append(i, std::move(receipt));
-                       });
+    // Deferred: written by this thread's next audit flush (below), with the other requests'
+    // records of this turn. The completion still runs only once the record is written (batched)
+    // or fdatasynced (strict), and a failed write fails it (AuditLog::append_deferred).
+    core.audit->append_deferred(std::move(events[i]),
+                                [collector, i](Result<audit::AppendReceipt> receipt) {
+                                  collector->on_append(i, std::move(receipt));
+                                });
   }
+  schedule_audit_flush(*core.audit, executor);
   collector->end_appends();
 }
 

@@ -7,10 +7,10 @@
 // there is no path to an upstream that skips decide → audit → forward.
 //
 // Threading: decide_and_record() runs the policy evaluation inline on the caller's strand, then
-// appends to the audit log and calls `done` on the caller's strand, never on the writer thread:
-// at the end of decide_and_record itself when every append completed synchronously on the
-// calling thread (batched mode: the I/O thread wrote the records itself), else through
-// `executor`. Callers must therefore call decide_and_record last, with nothing after it that
+// appends to the audit log (deferred: this I/O thread's audit flush, posted behind the turn's
+// other handlers, writes them) and calls `done` on the caller's strand, never on the writer
+// thread: at the end of decide_and_record itself when every append completed synchronously on
+// the calling thread, else dispatched through `executor`. Callers must therefore call decide_and_record last, with nothing after it that
 // `done` could invalidate.
 #pragma once
 
