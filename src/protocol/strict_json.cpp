@@ -194,18 +194,14 @@ class StrictParser {
       if (!parse_value(slot->second)) {
         return false;
       }
-      skip_whitespace();
-      if (p_ != end_ && *p_ == ',') {
-        ++p_;
-        skip_whitespace();
-        continue;
+      switch (after_item('}', "',' or '}'")) {
+        case Next::More:
+          continue;
+        case Next::Closed:
+          return true;
+        case Next::Refused:
+          return false;
       }
-      if (p_ != end_ && *p_ == '}') {
-        ++p_;
-        --depth_;
-        return true;
-      }
-      return refuse_expected("',' or '}'");
     }
   }
 
@@ -227,19 +223,34 @@ class StrictParser {
       if (!parse_value(items.back())) {
         return false;
       }
-      skip_whitespace();
-      if (p_ != end_ && *p_ == ',') {
-        ++p_;
-        skip_whitespace();
-        continue;
+      switch (after_item(']', "',' or ']'")) {
+        case Next::More:
+          continue;
+        case Next::Closed:
+          return true;
+        case Next::Refused:
+          return false;
       }
-      if (p_ != end_ && *p_ == ']') {
-        ++p_;
-        --depth_;
-        return true;
-      }
-      return refuse_expected("',' or ']'");
     }
+  }
+
+  // What follows a member or an element: a ',' and more, or the closing bracket (the nesting
+  // level is left), or anything else, refused.
+  enum class Next { More, Closed, Refused };
+  Next after_item(char close, const char* expected) {
+    skip_whitespace();
+    if (p_ != end_ && *p_ == ',') {
+      ++p_;
+      skip_whitespace();
+      return Next::More;
+    }
+    if (p_ != end_ && *p_ == close) {
+      ++p_;
+      --depth_;
+      return Next::Closed;
+    }
+    (void)refuse_expected(expected);
+    return Next::Refused;
   }
 
   bool parse_string_value(json& out) {
