@@ -1,5 +1,6 @@
 #include "net/forwarded_headers.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
@@ -11,7 +12,11 @@ namespace http = boost::beast::http;
 
 namespace {
 
-using FieldRange = std::pair<http::fields::const_iterator, http::fields::const_iterator>;
+// The values of every Connection field of a message: the fields they name are hop-by-hop too
+// (RFC 9110 §7.6.1). Collected by one scan of the field list — not with fields.equal_range,
+// whose range runs in list order from the first to the last Connection field and so takes in
+// any field between them.
+using ConnectionValues = boost::container::small_vector<std::string_view, 2>;
 
 bool is_hop_by_hop(http::field name) {
   switch (name) {
@@ -41,10 +46,19 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+ConnectionValues connection_values(const http::fields& fields) {
+  ConnectionValues values;
+  for (const auto& field : fields) {
+    if (field.name() == http::field::connection) {
+      values.push_back(field.value());
+    }
+  }
+  return values;
+}
+
 // Whether a Connection field (any copy) names `name` as hop-by-hop (RFC 9110 §7.6.1).
-bool named_by_connection(const FieldRange& connection, std::string_view name) {
-  for (auto it = connection.first; it != connection.second; ++it) {
-    const std::string_view value = it->value();
+bool named_by_connection(const ConnectionValues& connection, std::string_view name) {
+  for (const std::string_view value : connection) {
     std::size_t pos = 0;
     while (pos <= value.size()) {
       std::size_t comma = value.find(',', pos);
@@ -62,15 +76,21 @@ bool named_by_connection(const FieldRange& connection, std::string_view name) {
 }
 
 // True when the field does not cross the proxy: hop-by-hop by definition or by Connection.
-bool is_dropped_hop_field(const http::fields::value_type& field, const FieldRange& connection) {
+bool is_dropped_hop_field(const http::fields::value_type& field, const ConnectionValues& connection) {
   return is_hop_by_hop(field.name()) ||
-         (connection.first != connection.second && named_by_connection(connection, field.name_string()));
+         (!connection.empty() && named_by_connection(connection, field.name_string()));
 }
 
 // A value the gateway writes into a head: CR or LF would end the field (header injection), NUL
 // is refused by every strict parser.
 bool is_header_safe(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  // A plain loop: string_view::find_first_of calls memchr once per character.
+  for (const char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') {
+      return false;
+    }
+  }
+  return true;
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
@@ -184,7 +204,7 @@ bool write_upstream_request_head(std::string& out, const AgentRequestHead& reque
   out.append(" HTTP/1.1\r\n");
   append_field(out, "Host", facts.upstream_host);
 
-  const FieldRange connection = fields.equal_range(http::field::connection);
+  const ConnectionValues connection = connection_values(fields);
   std::string_view listener_host;
   bool have_listener_host = false;
   for (const auto& field : fields) {
@@ -230,7 +250,7 @@ void write_agent_answer_head(std::string& out, const AnswerHead& answer) {
   out.append("\r\n");
 
   const http::fields& fields = *answer.upstream_fields;
-  const FieldRange connection = fields.equal_range(http::field::connection);
+  const ConnectionValues connection = connection_values(fields);
   for (const auto& field : fields) {
     if (is_dropped_hop_field(field, connection)) {
       continue;

@@ -7,7 +7,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/read.hpp>  // the decoded relay and the whole-body read
 #include <boost/beast/http/write.hpp>
 #include <charconv>
 #include <chrono>
@@ -165,13 +165,37 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     if (spec_.request.method() == http::verb::head) {
       up_parser_->skip(true);
     }
-    upstream().tcp().expires_after(spec_.pool->response_timeout());
-    http::async_read_header(
-        upstream(), input(), *up_parser_,
-        on_strand(beast::bind_front_handler(&Self::on_header, shared_from_this())));
+    read_head();
   }
 
-  void on_header(beast::error_code ec, std::size_t /*bytes*/) {
+  // The answer's head: read straight from the socket and handed to the parser, as
+  // http::async_read_header does, without its two composed operations and work guard per
+  // request. The parser bounds the head (header_limit) however many reads it takes.
+  void read_head() {
+    upstream().tcp().expires_after(spec_.pool->response_timeout());
+    upstream().async_read_some(
+        input().prepare(kRelayBytes),
+        on_strand(beast::bind_front_handler(&Self::on_head_bytes, shared_from_this())));
+  }
+
+  void on_head_bytes(beast::error_code ec, std::size_t bytes) {
+    input().commit(bytes);
+    if (ec == asio::error::eof) {
+      // As Beast reports it: nothing at all (an idle connection the upstream closed: retried
+      // when pooled) or a head cut short.
+      ec = up_parser_->got_some() || input().size() > 0 ? http::error::partial_message
+                                                        : http::error::end_of_stream;
+    } else if (!ec) {
+      const std::size_t used = up_parser_->put(input().data(), ec);
+      input().consume(used);
+      if (ec == http::error::need_more || (!ec && !up_parser_->is_header_done())) {
+        return read_head();
+      }
+    }
+    on_header(ec);
+  }
+
+  void on_header(beast::error_code ec) {
     if (ec) {
       if (retry_on_fresh_connection(ec)) {
         return;

@@ -72,6 +72,22 @@ TEST_CASE("the upstream request head has no hop-by-hop field nor any field Conne
   CHECK(request.keep_alive());
 }
 
+TEST_CASE("only the Connection fields' values name hop-by-hop fields, not the fields between them",
+          "[net][headers]") {
+  http::fields fields;
+  fields.insert(http::field::connection, "X-A");
+  fields.insert("X-Mid", "X-Victim");  // between two Connection fields: a value, not a token list
+  fields.insert(http::field::connection, "X-B");
+  fields.insert("X-Victim", "v");
+  fields.insert("X-A", "1");
+  fields.insert("X-B", "1");
+  const auto request = parse_request(upstream_head(fields), "{}");
+  CHECK(request.count("X-A") == 0);
+  CHECK(request.count("X-B") == 0);
+  CHECK(request["X-Mid"] == "X-Victim");
+  CHECK(request["X-Victim"] == "v");
+}
+
 TEST_CASE("forwarding headers replace every copy the agent sent", "[net][headers]") {
   http::fields fields;
   fields.insert("X-Portcullis-Agent", "someone-else");
