@@ -4,17 +4,12 @@
 #include <cstdio>
 #include <limits>
 
+#include "portcullis/common/ascii.hpp"
+
 namespace portcullis::policy::ext {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Rust's std::net::Ipv4Addr grammar: four decimal octets of 1–3 digits, no leading zeros.
 bool parse_ipv4(std::string_view s, std::array<std::uint8_t, 16>& out) {
@@ -52,8 +47,8 @@ std::size_t read_groups(std::string_view s, std::size_t& pos, std::uint16_t* gro
     unsigned value = 0;
     std::size_t digits = 0;
     bool too_long = false;
-    while (p < s.size() && hex_value(s[p]) >= 0) {
-      value = value * 16 + static_cast<unsigned>(hex_value(s[p]));
+    while (p < s.size() && hex_digit_value(s[p]) >= 0) {
+      value = value * 16 + static_cast<unsigned>(hex_digit_value(s[p]));
       ++p;
       if (++digits > 4) {
         too_long = true;

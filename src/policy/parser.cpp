@@ -6,6 +6,8 @@
 #include <set>
 
 #include "policy/lexer.hpp"
+#include "portcullis/common/ascii.hpp"
+#include "portcullis/common/utf8.hpp"
 
 namespace portcullis::policy {
 namespace {
@@ -59,31 +61,6 @@ const ExtInfo* find_ext(std::string_view name) {
   return nullptr;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Decodes escapes; with `pieces` non-null, an unescaped `*` splits the pattern and `\*` is a
 // literal star (Cedar's `like` patterns).
 bool unescape(std::string_view raw, std::string& out, std::vector<std::string>* pieces,
@@ -121,8 +98,8 @@ bool unescape(std::string_view raw, std::string& out, std::vector<std::string>* 
         out += '*';
         break;
       case 'x': {
-        const int hi = i + 1 < raw.size() ? hex_digit(raw[i + 1]) : -1;
-        const int lo = i + 2 < raw.size() ? hex_digit(raw[i + 2]) : -1;
+        const int hi = i + 1 < raw.size() ? hex_digit_value(raw[i + 1]) : -1;
+        const int lo = i + 2 < raw.size() ? hex_digit_value(raw[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
           error = "invalid `\\x` escape: expected two hex digits";
           return false;
@@ -144,9 +121,9 @@ bool unescape(std::string_view raw, std::string& out, std::vector<std::string>* 
         std::size_t j = i + 2;
         std::uint32_t cp = 0;
         std::size_t digits = 0;
-        while (j < raw.size() && hex_digit(raw[j]) >= 0) {
+        while (j < raw.size() && hex_digit_value(raw[j]) >= 0) {
           if (++digits > 6) break;
-          cp = cp * 16 + static_cast<std::uint32_t>(hex_digit(raw[j]));
+          cp = cp * 16 + static_cast<std::uint32_t>(hex_digit_value(raw[j]));
           ++j;
         }
         if (digits == 0 || digits > 6 || j >= raw.size() || raw[j] != '}') {

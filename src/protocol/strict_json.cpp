@@ -33,6 +33,7 @@
 
 #include "portcullis/common/ascii.hpp"
 #include "portcullis/common/jcs_text.hpp"
+#include "portcullis/common/utf8.hpp"
 
 namespace portcullis::protocol {
 namespace {
@@ -77,24 +78,6 @@ std::string describe_byte(char c) {
   }
   static constexpr char kHex[] = "0123456789ABCDEF";
   return std::string("byte 0x") + kHex[b >> 4] + kHex[b & 15];
-}
-
-void append_utf8(std::string& out, std::uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
 }
 
 // strtod in the "C" locale, whatever the process locale: only for numbers std::from_chars
