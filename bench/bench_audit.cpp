@@ -220,11 +220,11 @@ void report_appends(benchmark::State& state, DurabilityMode mode,
   }
 }
 
-// Closed loop: each caller appends, waits for its completion, appends again.
-void run_appends(benchmark::State& state, DurabilityMode mode) {
-  const int callers = static_cast<int>(state.range(0));
-  const int per_caller = static_cast<int>(state.range(1)) / callers;
-  const auto root = bench_root();
+// The log every closed-loop row appends to (checkpoints every 1,000 records, as deployed), or
+// null with the benchmark marked skipped.
+std::unique_ptr<AuditLog> open_closed_loop_log(benchmark::State& state,
+                                               const std::filesystem::path& root,
+                                               DurabilityMode mode) {
   AuditLogOptions o;
   o.dir = root;
   o.mode = mode;
@@ -232,13 +232,31 @@ void run_appends(benchmark::State& state, DurabilityMode mode) {
   auto opened = AuditLog::open(o);
   if (!opened) {
     state.SkipWithError(opened.error().message.c_str());
-    return;
+    return nullptr;
   }
-  AuditLog& log = **opened;
+  return std::move(*opened);
+}
+
+// The 64 decision events the closed-loop callers cycle through.
+std::vector<DecisionEvent> closed_loop_events() {
   std::vector<DecisionEvent> events;
   for (int i = 0; i < 64; ++i) {
     events.push_back(sample(i));
   }
+  return events;
+}
+
+// Closed loop: each caller appends, waits for its completion, appends again.
+void run_appends(benchmark::State& state, DurabilityMode mode) {
+  const int callers = static_cast<int>(state.range(0));
+  const int per_caller = static_cast<int>(state.range(1)) / callers;
+  const auto root = bench_root();
+  auto opened = open_closed_loop_log(state, root, mode);
+  if (!opened) {
+    return;
+  }
+  AuditLog& log = *opened;
+  const std::vector<DecisionEvent> events = closed_loop_events();
   for (auto _ : state) {
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
     std::atomic<int> failures{0};
@@ -322,20 +340,12 @@ void run_driven_appends(benchmark::State& state, DurabilityMode mode) {
   const int per_caller = static_cast<int>(state.range(1)) / callers;
   const bool deferred = state.range(2) != 0;
   const auto root = bench_root();
-  AuditLogOptions o;
-  o.dir = root;
-  o.mode = mode;
-  o.checkpoint_every_records = 1000;
-  auto opened = AuditLog::open(o);
+  auto opened = open_closed_loop_log(state, root, mode);
   if (!opened) {
-    state.SkipWithError(opened.error().message.c_str());
     return;
   }
-  AuditLog& log = **opened;
-  std::vector<DecisionEvent> events;
-  for (int i = 0; i < 64; ++i) {
-    events.push_back(sample(i));
-  }
+  AuditLog& log = *opened;
+  const std::vector<DecisionEvent> events = closed_loop_events();
   for (auto _ : state) {
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
     std::vector<Clock::time_point> started(static_cast<std::size_t>(callers));
