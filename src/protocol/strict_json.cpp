@@ -139,17 +139,10 @@ class StrictParser {
   }
 
   bool parse_object(json& out) {
-    if (!enter()) {
-      return false;
-    }
-    ++p_;  // '{'
     out = json(json::value_t::object);
     auto& members = *out.get_ptr<json::object_t*>();
-    skip_whitespace();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      --depth_;
-      return true;
+    if (const Opened opened = open_container('}'); opened != Opened::Items) {
+      return opened == Opened::Empty;  // refused: false, with error() set
     }
     for (;;) {
       if (p_ == end_ || *p_ != '"') {
@@ -189,17 +182,10 @@ class StrictParser {
   }
 
   bool parse_array(json& out) {
-    if (!enter()) {
-      return false;
-    }
-    ++p_;  // '['
     out = json(json::value_t::array);
     auto& items = *out.get_ptr<json::array_t*>();
-    skip_whitespace();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      --depth_;
-      return true;
+    if (const Opened opened = open_container(']'); opened != Opened::Items) {
+      return opened == Opened::Empty;  // refused: false, with error() set
     }
     for (;;) {
       items.emplace_back();
@@ -556,6 +542,23 @@ class StrictParser {
       return refuse_here("nesting deeper than " + std::to_string(max_depth_));
     }
     return true;
+  }
+
+  // At the '{' or '[' of an object or array: enters one nesting level and steps past the
+  // bracket and any whitespace. An empty container's `close` is consumed and the level left.
+  enum class Opened { Refused, Empty, Items };
+  Opened open_container(char close) {
+    if (!enter()) {
+      return Opened::Refused;
+    }
+    ++p_;  // the opening bracket
+    skip_whitespace();
+    if (p_ != end_ && *p_ == close) {
+      ++p_;
+      --depth_;
+      return Opened::Empty;
+    }
+    return Opened::Items;
   }
 
   bool refuse_control() {
