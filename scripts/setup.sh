@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libssl-dev openssl nlohmann-json3-dev libspdlog-dev libfmt-dev
   catch2 libyaml-cpp-dev libcli11-dev libexpected-dev libbenchmark-dev
-  libhowardhinnant-date-dev librelp-dev tzdata
+  libhowardhinnant-date-dev librelp-dev libjemalloc-dev tzdata
   clang-14 libclang-rt-14-dev clang-format-14
   rsyslog rsyslog-relp rsyslog-openssl
   python3 python3-jsonschema curl procps e2fsprogs
