@@ -41,6 +41,21 @@ std::vector<json> records_of(const std::filesystem::path& dir) {
   return out;
 }
 
+// True once `condition` holds, polling every 5 ms for up to `timeout`. For what the writer thread
+// does on its own timers: on a loaded machine it may wake well after its deadline, so a test
+// waits for the effect (generous bound) instead of sleeping a little past the deadline.
+template <typename Condition>
+bool wait_until(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until) {
+      return condition();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("appends get consecutive sequence numbers and the log verifies with signatures",
@@ -218,10 +233,15 @@ TEST_CASE("rotation by time starts a new file after the interval", "[audit][writ
   TempDir dir;
   auto options = options_for(dir.path());
   options.rotate_interval = std::chrono::seconds(1);
+  const auto opened_at = std::chrono::steady_clock::now();
   auto log = AuditLog::open(options);
   REQUIRE(log);
   REQUIRE(append_sync(**log, sample_decision(1)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  // The writer thread rotates when it wakes for the file's age; wait for that (a fixed sleep of
+  // 1.3 s failed whenever the loaded machine woke it more than 0.3 s late: close() then wrote the
+  // second record into the first file and never rotated).
+  REQUIRE(wait_until([&] { return (*log)->stats().rotations >= 1; }));
+  CHECK(std::chrono::steady_clock::now() - opened_at >= std::chrono::seconds(1));  // not before
   REQUIRE(append_sync(**log, sample_decision(2)));
   (*log)->close();
   auto files = list_log_files(dir.path());
@@ -236,10 +256,18 @@ TEST_CASE("a checkpoint is written after the checkpoint interval even without mo
   auto options = options_for(dir.path());
   options.checkpoint_every_records = 1000;
   options.checkpoint_interval = std::chrono::seconds(1);
+  const auto opened_at = std::chrono::steady_clock::now();
   auto log = AuditLog::open(options);
   REQUIRE(log);
   REQUIRE(append_sync(**log, sample_decision(1)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1400));
+  // Wait for the writer thread's interval checkpoint to be written (the start checkpoint and the
+  // decision were writes 1 and 2) instead of sleeping a little past the interval: the writer
+  // thread may wake late on a loaded machine.
+  REQUIRE(wait_until([&] {
+    const auto stats = (*log)->stats();
+    return stats.checkpoints >= 2 && stats.batches >= 3;
+  }));
+  CHECK(std::chrono::steady_clock::now() - opened_at >= std::chrono::seconds(1));  // not before
   const auto records = records_of(dir.path());
   REQUIRE(records.size() == 3);
   CHECK(records[2]["unmapped"]["checkpoint"]["reason"] == "interval");
