@@ -64,16 +64,17 @@ export function sharedPki() {
  *   policies: directory of .cedar files (default tests/e2e/policies/scenarios)
  *   entities: entities file (default <policies>/entities.json if present)
  *   a2a:      also start the echo agent (route /peer)
+ *   echoStepMs: the echo agent's pause between the events of a task (default: the agent's 150 ms)
  *   extraConfig: top-level YAML added to the gateway's config (e.g. "label_ttl: 2s")
  *   siem:     also start rsyslog (RELP over TLS) and make it the gateway's audit sink
  * Returns { mcpUrl, a2aUrl, fetchAs(identity), tools, echo, gateway, pki, work, stop() }.
  */
-export async function startTopology(name, { policies, entities, a2a = false, siem = false, copyPolicies = false, extraConfig } = {}) {
+export async function startTopology(name, { policies, entities, a2a = false, echoStepMs, siem = false, copyPolicies = false, extraConfig } = {}) {
   const work = fs.mkdtempSync(path.join(process.env.E2E_WORK_DIR ?? os.tmpdir(), `portcullis-e2e-${name}-`));
   const pki = sharedPki();
   const logDir = work;
   const tools = await startToolServer({ logDir });
-  const echo = a2a ? await startEchoAgent({ logDir }) : null;
+  const echo = a2a ? await startEchoAgent({ logDir, stepMs: echoStepMs }) : null;
   const fetches = [];
   const rsyslog = siem && viaGateway ? await startRsyslog(path.join(work, 'rsyslog'), { pki, logDir }) : null;
   const sinks = rsyslog ? [{
