@@ -3,7 +3,7 @@
 // session to a tool that sends data out (gzip-file-as-resource) is denied.
 //
 // DESIGN.md: the label goes on the session *and* on the agent for `label_ttl`, so simply opening
-// a new session does not shed it. The gateway here runs with label_ttl: 2s: right after the
+// a new session does not shed it. The gateway here runs with label_ttl: 5s: right after the
 // secret was read a new session of the same agent is still refused; once the agent's label has
 // lapsed a new session is not affected — while the tainted session stays tainted. Another agent
 // is never affected.
@@ -13,7 +13,10 @@ import { startTopology, viaGateway } from '../lib/topology.mjs';
 import { connectMcp, resultText } from '../lib/mcp-agent.mjs';
 import { assertDenied, marker } from '../lib/expect.mjs';
 
-const LABEL_TTL_MS = 2000;
+// Long enough for the calls between the secret read and the new session's refused call (two
+// calls, a new session's initialize, one more call) on a loaded machine: under load 14 on 2 cores
+// they took up to 1.0 s, which a 2 s TTL left little room for.
+const LABEL_TTL_MS = 5000;
 // gzip-file-as-resource accepts data: URIs, so it works without any network.
 const gzipArgs = (name) => ({ name, data: `data:text/plain;base64,${Buffer.from('hello').toString('base64')}`, outputType: 'resource' });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
