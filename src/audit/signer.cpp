@@ -107,15 +107,13 @@ Result<Key> load_key_file(const std::filesystem::path& file) {
 
 }  // namespace
 
+VerifyingKey::VerifyingKey(detail::PkeyPtr key)
+    : key_(std::move(key)), key_id_(key_id_of(raw(key_))) {}
+
 Result<VerifyingKey> VerifyingKey::from_pem(std::string_view pem) {
-  auto key = read_ed25519_pem(pem, PemKind::Public);
-  if (!key) {
-    return tl::unexpected(key.error());
-  }
-  VerifyingKey out;
-  out.key_id_ = key_id_of(raw(*key));
-  out.key_ = std::move(*key);
-  return out;
+  return read_ed25519_pem(pem, PemKind::Public).map([](detail::PkeyPtr key) {
+    return VerifyingKey(std::move(key));
+  });
 }
 
 Result<VerifyingKey> VerifyingKey::load(const std::filesystem::path& file) {
@@ -136,15 +134,12 @@ bool VerifyingKey::verify(std::string_view message, std::string_view signature) 
 
 std::string VerifyingKey::public_pem() const { return pem_of(raw(key_), false); }
 
+SigningKey::SigningKey(detail::PkeyPtr key) : key_(std::move(key)), key_id_(key_id_of(raw(key_))) {}
+
 Result<SigningKey> SigningKey::from_pem(std::string_view pem) {
-  auto key = read_ed25519_pem(pem, PemKind::Private);
-  if (!key) {
-    return tl::unexpected(key.error());
-  }
-  SigningKey out;
-  out.key_id_ = key_id_of(raw(*key));
-  out.key_ = std::move(*key);
-  return out;
+  return read_ed25519_pem(pem, PemKind::Private).map([](detail::PkeyPtr key) {
+    return SigningKey(std::move(key));
+  });
 }
 
 Result<SigningKey> SigningKey::load(const std::filesystem::path& file) {
@@ -156,10 +151,7 @@ Result<SigningKey> SigningKey::generate() {
   if (key == nullptr) {
     return fail("cannot generate an Ed25519 key: " + openssl_error());
   }
-  SigningKey out;
-  out.key_.reset(key);
-  out.key_id_ = key_id_of(key);
-  return out;
+  return SigningKey(detail::PkeyPtr(key));
 }
 
 Result<std::string> SigningKey::sign(std::string_view message) const {

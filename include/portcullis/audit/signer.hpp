@@ -29,7 +29,8 @@ class VerifyingKey {
   [[nodiscard]] std::string public_pem() const;
 
  private:
-  friend class SigningKey;
+  explicit VerifyingKey(detail::PkeyPtr key);  // owns `key`; key_id_ computed from it
+
   detail::PkeyPtr key_;
   std::string key_id_;
 };
@@ -49,6 +50,8 @@ class SigningKey {
   [[nodiscard]] Result<VerifyingKey> verifying_key() const;
 
  private:
+  explicit SigningKey(detail::PkeyPtr key);  // owns `key`; key_id_ computed from it
+
   detail::PkeyPtr key_;
   std::string key_id_;
 };
