@@ -45,6 +45,19 @@ bool has_byte_to_escape(const char* p) { return jcs_escape_lanes(load_8_bytes(p)
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+// An integer as ECMAScript prints the nearest double: its decimal digits when `exact` (its
+// magnitude is at most 2^53, so the double is the integer itself), else the double's form.
+template <typename Integer>
+void append_integer_as_number(std::string& out, Integer value, bool exact) {
+  if (exact) {
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof buf, value);
+    out.append(buf, static_cast<std::size_t>(res.ptr - buf));
+    return;
+  }
+  append_jcs_number(out, static_cast<double>(value));
+}
+
 }  // namespace
 
 bool needs_utf16_order(std::string_view key) {
@@ -190,23 +203,11 @@ bool append_jcs_number(std::string& out, double value) {
 void append_jcs_integer(std::string& out, std::int64_t value) {
   const std::uint64_t magnitude =
       value < 0 ? static_cast<std::uint64_t>(-(value + 1)) + 1 : static_cast<std::uint64_t>(value);
-  if (magnitude <= kMaxSafeInteger) {
-    char buf[24];
-    auto res = std::to_chars(buf, buf + sizeof buf, value);
-    out.append(buf, static_cast<std::size_t>(res.ptr - buf));
-    return;
-  }
-  append_jcs_number(out, static_cast<double>(value));
+  append_integer_as_number(out, value, magnitude <= kMaxSafeInteger);
 }
 
 void append_jcs_unsigned(std::string& out, std::uint64_t value) {
-  if (value <= kMaxSafeInteger) {
-    char buf[24];
-    auto res = std::to_chars(buf, buf + sizeof buf, value);
-    out.append(buf, static_cast<std::size_t>(res.ptr - buf));
-    return;
-  }
-  append_jcs_number(out, static_cast<double>(value));
+  append_integer_as_number(out, value, value <= kMaxSafeInteger);
 }
 
 }  // namespace portcullis
