@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "portcullis/common/ascii.hpp"
+#include "portcullis/common/http_reason.hpp"
 
 namespace portcullis::admin {
 
@@ -20,33 +21,6 @@ constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kProblemJson = "application/problem+json";
 constexpr std::size_t kMaxAgentBytes = 4096;
 constexpr std::size_t kMaxReasonBytes = 4096;
-
-std::string_view reason_phrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Content";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
-}
 
 // Identities and percent-decoded path bytes may be any bytes: never let dump() throw on them.
 std::string dump(const json& value) {
@@ -177,7 +151,7 @@ AdminResponse problem_response(int status, std::string_view detail) {
   response.status = status;
   response.content_type = std::string(kProblemJson);
   response.body = dump(json{{"type", "about:blank"},
-                            {"title", std::string(reason_phrase(status))},
+                            {"title", std::string(http_reason_phrase(status))},
                             {"status", status},
                             {"detail", std::string(detail)}});
   return response;

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "portcullis/common/http_reason.hpp"
+
 namespace portcullis::protocol {
 namespace {
 
@@ -36,32 +38,9 @@ json jsonrpc_error(const json& id, int code, const std::string& message, json da
   return json::object({{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}});
 }
 
-const char* status_title(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 415:
-      return "Unsupported Media Type";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Error";
-  }
-}
-
 json problem(int status, const std::string& detail, std::string_view request_id) {
   return json::object({{"type", "about:blank"},
-                       {"title", status_title(status)},
+                       {"title", std::string(http_reason_phrase(status))},
                        {"status", status},
                        {"detail", detail},
                        {"request_id", std::string(request_id)}});
