@@ -31,6 +31,23 @@ Outcome<json> arguments(JsonRpcMessage& message) {
   return std::move(*it);
 }
 
+// tools/call and prompts/get: the resource is the route's `type` entity named by params.name and
+// the context's input is params.arguments. Returns the name.
+Outcome<std::string> named_call(const config::Route& route, JsonRpcMessage& message,
+                                const char* type, Action& action) {
+  auto name = string_param(message, "name");
+  if (!name) {
+    return name;
+  }
+  auto input = arguments(message);
+  if (!input) {
+    return tl::unexpected(input.error());
+  }
+  action.resource = policy::EntityUid{type, route.name + "/" + *name};
+  action.context = json::object({{"input", std::move(*input)}});
+  return name;
+}
+
 Outcome<Action> mcp_action(const config::Route& route, JsonRpcMessage& message) {
   Action action;
   action.jsonrpc_id = message.id;
@@ -47,17 +64,11 @@ Outcome<Action> mcp_action(const config::Route& route, JsonRpcMessage& message) 
   action.method = message.method;
   action.action = message.method;
   if (message.method == "tools/call") {
-    auto name = string_param(message, "name");
+    auto name = named_call(route, message, "Tool", action);
     if (!name) {
       return tl::unexpected(name.error());
     }
-    auto input = arguments(message);
-    if (!input) {
-      return tl::unexpected(input.error());
-    }
-    action.resource = policy::EntityUid{"Tool", route.name + "/" + *name};
     action.tool_name = std::move(*name);
-    action.context = json::object({{"input", std::move(*input)}});
     return action;
   }
   if (message.method == "resources/read") {
@@ -69,16 +80,10 @@ Outcome<Action> mcp_action(const config::Route& route, JsonRpcMessage& message) 
     return action;
   }
   if (message.method == "prompts/get") {
-    auto name = string_param(message, "name");
+    auto name = named_call(route, message, "Prompt", action);
     if (!name) {
       return tl::unexpected(name.error());
     }
-    auto input = arguments(message);
-    if (!input) {
-      return tl::unexpected(input.error());
-    }
-    action.resource = policy::EntityUid{"Prompt", route.name + "/" + *name};
-    action.context = json::object({{"input", std::move(*input)}});
     return action;
   }
   action.resource = server;
