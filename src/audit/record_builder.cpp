@@ -580,22 +580,31 @@ RecordTemplate make_admin_record(const AdminEvent& e, const RecordContext& ctx) 
   return finish(RecordKind::Admin, std::move(uid), r);
 }
 
+namespace {
+
+// A record the log writes about itself: the log as actor, `body` under unmapped.<operation>.
+RecordTemplate make_self_record(RecordKind kind, std::int64_t time_ms,
+                                const std::string& activity_name, int severity_id,
+                                const std::string& operation, const json& body,
+                                const RecordContext& ctx) {
+  std::string uid = new_record_uid();
+  json r = base_record(kind, time_ms, activity_name, severity_id, ctx, uid);
+  set_self_actor(r, ctx, operation);
+  r["unmapped"][operation] = body;
+  return finish(kind, std::move(uid), r);
+}
+
+}  // namespace
+
 RecordTemplate make_checkpoint_record(std::int64_t time_ms, const json& checkpoint,
                                       const RecordContext& ctx) {
-  std::string uid = new_record_uid();
-  json r = base_record(RecordKind::Checkpoint, time_ms, "Checkpoint", 1, ctx, uid);
-  set_self_actor(r, ctx, "checkpoint");
-  r["unmapped"]["checkpoint"] = checkpoint;
-  return finish(RecordKind::Checkpoint, std::move(uid), r);
+  return make_self_record(RecordKind::Checkpoint, time_ms, "Checkpoint", 1, "checkpoint",
+                          checkpoint, ctx);
 }
 
 RecordTemplate make_recovery_record(std::int64_t time_ms, const json& recovery,
                                     const RecordContext& ctx) {
-  std::string uid = new_record_uid();
-  json r = base_record(RecordKind::Recovery, time_ms, "Recovery", 3, ctx, uid);
-  set_self_actor(r, ctx, "recovery");
-  r["unmapped"]["recovery"] = recovery;
-  return finish(RecordKind::Recovery, std::move(uid), r);
+  return make_self_record(RecordKind::Recovery, time_ms, "Recovery", 3, "recovery", recovery, ctx);
 }
 
 namespace {
