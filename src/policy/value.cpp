@@ -310,53 +310,14 @@ Result<Value> Value::extension(std::string_view constructor, std::string_view ar
 
 namespace {
 
-Result<Value> from_plain(const nlohmann::json& json, int depth_left) {
-  if (depth_left < 0) return fail("JSON value nested too deeply");
-  switch (json.type()) {
-    case nlohmann::json::value_t::boolean:
-      return Value::boolean(json.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-      return Value::integer(json.get<std::int64_t>());
-    case nlohmann::json::value_t::number_unsigned: {
-      const auto u = json.get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
-        return Value::integer(static_cast<std::int64_t>(u));
-      }
-      return Value::string(json.dump());
-    }
-    case nlohmann::json::value_t::number_float:
-      return Value::string(json.dump());
-    case nlohmann::json::value_t::string:
-      return Value::string(json.get<std::string>());
-    case nlohmann::json::value_t::array: {
-      std::vector<Value> elements;
-      elements.reserve(json.size());
-      for (const auto& e : json) {
-        if (e.is_null()) continue;
-        auto v = from_plain(e, depth_left - 1);
-        if (!v) return v;
-        elements.push_back(std::move(*v));
-      }
-      return Value::set(std::move(elements));
-    }
-    case nlohmann::json::value_t::object: {
-      std::vector<std::pair<std::string, Value>> fields;
-      fields.reserve(json.size());
-      for (auto it = json.begin(); it != json.end(); ++it) {
-        if (it.value().is_null()) continue;
-        auto v = from_plain(it.value(), depth_left - 1);
-        if (!v) return v;
-        fields.emplace_back(it.key(), std::move(*v));
-      }
-      return Value::record(std::move(fields));
-    }
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::binary:
-    case nlohmann::json::value_t::discarded:
-      break;
-  }
-  return fail("JSON null or binary value cannot become a Cedar value");
-}
+// The two JSON forms a Cedar value is read from. Cedar's own form has escapes for entities and
+// extension values, and anything Cedar cannot hold is an error. The plain form (agent-supplied
+// data) has no escapes, drops nulls inside arrays and objects, and keeps a number that is no
+// Long as its JSON text.
+enum class JsonForm { Cedar, Plain };
+
+template <JsonForm kForm>
+Result<Value> from_json(const nlohmann::json& json, int depth_left);
 
 // The body of an `__entity` escape; nullopt if it does not have the escape's shape (Cedar then
 // reads the whole object as a plain record).
@@ -370,7 +331,64 @@ std::optional<EntityUid> uid_shape(const nlohmann::json& json) {
   return EntityUid{type->get<std::string>(), id->get<std::string>()};
 }
 
-Result<Value> from_cedar(const nlohmann::json& json, int depth_left) {
+// A Cedar-form object that is an escape ({"__entity": ..}, {"__extn": ..}, {"__expr": ..}):
+// its value or its error; nullopt when the object is a plain record.
+std::optional<Result<Value>> from_escape(const nlohmann::json& json, int depth_left) {
+  if (json.size() == 1 && json.contains("__entity")) {
+    if (auto uid = uid_shape(json["__entity"])) {
+      if (!is_valid_entity_type(uid->type)) {
+        return fail("in __entity escape: `" + uid->type + "` is not a valid entity type name");
+      }
+      return Value::entity(std::move(*uid));
+    }
+    // Not an escape after all: a record with an "__entity" attribute, as in Cedar.
+  } else if (json.size() == 1 && json.contains("__extn")) {
+    const auto& extn = json["__extn"];
+    if (!extn.is_object() || !extn.contains("fn") || !extn["fn"].is_string()) {
+      return fail("in __extn escape: expected {\"fn\": ..., \"arg\": ...}");
+    }
+    const auto fn = extn["fn"].get<std::string>();
+    if (extn.size() == 2 && extn.contains("arg")) {
+      const auto& arg = extn["arg"];
+      if (!arg.is_string()) {
+        return fail("in __extn escape: the argument of " + fn + " must be a string");
+      }
+      auto v = Value::extension(fn, arg.get<std::string>());
+      if (!v) return fail("in __extn escape: " + v.error().message);
+      return v;
+    }
+    // The two-argument form Cedar prints for datetimes: offset(datetime(..), duration(..)).
+    if (fn == "offset" && extn.size() == 2 && extn.contains("args") && extn["args"].is_array() &&
+        extn["args"].size() == 2) {
+      auto base = from_json<JsonForm::Cedar>(extn["args"][0], depth_left - 1);
+      auto delta = from_json<JsonForm::Cedar>(extn["args"][1], depth_left - 1);
+      if (!base) return base;
+      if (!delta) return delta;
+      const auto& b = base->node();
+      const auto& d = delta->node();
+      if (b.kind != Kind::Extension || b.ext.kind != ExtKind::Datetime ||
+          d.kind != Kind::Extension || d.ext.kind != ExtKind::Duration) {
+        return fail("in __extn escape: offset needs a datetime and a duration");
+      }
+      std::int64_t sum = 0;
+      if (__builtin_add_overflow(b.ext.n, d.ext.n, &sum)) {
+        return fail("in __extn escape: offset overflows");
+      }
+      auto node = std::make_shared<Value::Node>();
+      node->kind = Kind::Extension;
+      node->ext.kind = ExtKind::Datetime;
+      node->ext.n = sum;
+      return Value(std::move(node));
+    }
+    return fail("in __extn escape: unsupported form for function `" + fn + "`");
+  }
+  if (json.contains("__expr")) return fail("the __expr escape is not supported");
+  return std::nullopt;
+}
+
+template <JsonForm kForm>
+Result<Value> from_json(const nlohmann::json& json, int depth_left) {
+  constexpr bool kPlain = kForm == JsonForm::Plain;
   if (depth_left < 0) return fail("JSON value nested too deeply");
   switch (json.type()) {
     case nlohmann::json::value_t::boolean:
@@ -379,101 +397,78 @@ Result<Value> from_cedar(const nlohmann::json& json, int depth_left) {
       return Value::integer(json.get<std::int64_t>());
     case nlohmann::json::value_t::number_unsigned: {
       const auto u = json.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(INT64_MAX)) {
+      if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+        return Value::integer(static_cast<std::int64_t>(u));
+      }
+      if constexpr (kPlain) {
+        return Value::string(json.dump());
+      } else {
         return fail("integer " + json.dump() + " does not fit in a Cedar Long");
       }
-      return Value::integer(static_cast<std::int64_t>(u));
     }
     case nlohmann::json::value_t::number_float:
-      return fail("number " + json.dump() + " is not an integer (Cedar has no floats)");
+      if constexpr (kPlain) {
+        return Value::string(json.dump());
+      } else {
+        return fail("number " + json.dump() + " is not an integer (Cedar has no floats)");
+      }
     case nlohmann::json::value_t::string:
       return Value::string(json.get<std::string>());
     case nlohmann::json::value_t::array: {
       std::vector<Value> elements;
       elements.reserve(json.size());
       for (const auto& e : json) {
-        auto v = from_cedar(e, depth_left - 1);
+        if (kPlain && e.is_null()) continue;
+        auto v = from_json<kForm>(e, depth_left - 1);
         if (!v) return v;
         elements.push_back(std::move(*v));
       }
       return Value::set(std::move(elements));
     }
     case nlohmann::json::value_t::object: {
-      if (json.size() == 1 && json.contains("__entity")) {
-        if (auto uid = uid_shape(json["__entity"])) {
-          if (!is_valid_entity_type(uid->type)) {
-            return fail("in __entity escape: `" + uid->type + "` is not a valid entity type name");
-          }
-          return Value::entity(std::move(*uid));
-        }
-        // Not an escape after all: a record with an "__entity" attribute, as in Cedar.
-      } else if (json.size() == 1 && json.contains("__extn")) {
-        const auto& extn = json["__extn"];
-        if (!extn.is_object() || !extn.contains("fn") || !extn["fn"].is_string()) {
-          return fail("in __extn escape: expected {\"fn\": ..., \"arg\": ...}");
-        }
-        const auto fn = extn["fn"].get<std::string>();
-        if (extn.size() == 2 && extn.contains("arg")) {
-          const auto& arg = extn["arg"];
-          if (!arg.is_string()) {
-            return fail("in __extn escape: the argument of " + fn + " must be a string");
-          }
-          auto v = Value::extension(fn, arg.get<std::string>());
-          if (!v) return fail("in __extn escape: " + v.error().message);
-          return v;
-        }
-        // The two-argument form Cedar prints for datetimes: offset(datetime(..), duration(..)).
-        if (fn == "offset" && extn.size() == 2 && extn.contains("args") &&
-            extn["args"].is_array() && extn["args"].size() == 2) {
-          auto base = from_cedar(extn["args"][0], depth_left - 1);
-          auto delta = from_cedar(extn["args"][1], depth_left - 1);
-          if (!base) return base;
-          if (!delta) return delta;
-          const auto& b = base->node();
-          const auto& d = delta->node();
-          if (b.kind != Kind::Extension || b.ext.kind != ExtKind::Datetime ||
-              d.kind != Kind::Extension || d.ext.kind != ExtKind::Duration) {
-            return fail("in __extn escape: offset needs a datetime and a duration");
-          }
-          std::int64_t sum = 0;
-          if (__builtin_add_overflow(b.ext.n, d.ext.n, &sum)) {
-            return fail("in __extn escape: offset overflows");
-          }
-          auto node = std::make_shared<Value::Node>();
-          node->kind = Kind::Extension;
-          node->ext.kind = ExtKind::Datetime;
-          node->ext.n = sum;
-          return Value(std::move(node));
-        }
-        return fail("in __extn escape: unsupported form for function `" + fn + "`");
+      if constexpr (!kPlain) {
+        if (auto escaped = from_escape(json, depth_left)) return std::move(*escaped);
       }
-      if (json.contains("__expr")) return fail("the __expr escape is not supported");
       std::vector<std::pair<std::string, Value>> fields;
       fields.reserve(json.size());
       for (auto it = json.begin(); it != json.end(); ++it) {
-        auto v = from_cedar(it.value(), depth_left - 1);
-        if (!v) return fail("in attribute \"" + it.key() + "\": " + v.error().message);
+        if (kPlain && it.value().is_null()) continue;
+        auto v = from_json<kForm>(it.value(), depth_left - 1);
+        if (!v) {
+          if constexpr (kPlain) {
+            return v;
+          } else {
+            return fail("in attribute \"" + it.key() + "\": " + v.error().message);
+          }
+        }
         fields.emplace_back(it.key(), std::move(*v));
       }
       return Value::record(std::move(fields));
     }
     case nlohmann::json::value_t::null:
-      return fail("null is not a Cedar value");
+      if constexpr (!kPlain) {
+        return fail("null is not a Cedar value");
+      }
+      break;
     case nlohmann::json::value_t::binary:
     case nlohmann::json::value_t::discarded:
       break;
   }
-  return fail("unsupported JSON value");
+  if constexpr (kPlain) {
+    return fail("JSON null or binary value cannot become a Cedar value");
+  } else {
+    return fail("unsupported JSON value");
+  }
 }
 
 }  // namespace
 
 Result<Value> value_from_plain_json(const nlohmann::json& json, int max_depth) {
-  return from_plain(json, max_depth);
+  return from_json<JsonForm::Plain>(json, max_depth);
 }
 
 Result<Value> value_from_cedar_json(const nlohmann::json& json, int max_depth) {
-  return from_cedar(json, max_depth);
+  return from_json<JsonForm::Cedar>(json, max_depth);
 }
 
 nlohmann::json value_to_cedar_json(const Value& value) {
