@@ -2,6 +2,7 @@
 #include "portcullis/policy/entities.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "policy/entity_store.hpp"
 #include "policy/json_text.hpp"
@@ -180,39 +181,41 @@ std::shared_ptr<const Entities> Entities::from_json_text(std::string_view text,
       continue;
     }
     const std::string who = "entity " + uid->to_string() + ": ";
+    // Member `key` ("attrs" or "tags"), a JSON object, as a Cedar value; nullopt after
+    // reporting the problem.
+    const auto object_member = [&](const char* key) -> std::optional<Value> {
+      if (!e[key].is_object()) {
+        problem(positions.value(i, key), who + "\"" + key + "\" must be an object");
+        return std::nullopt;
+      }
+      auto v = value_from_cedar_json(e[key], kMaxEntityJsonDepth);
+      if (!v) {
+        problem(positions.value(i, key), who + key + ": " + v.error().message);
+        return std::nullopt;
+      }
+      return std::move(*v);
+    };
     Value attrs;
     if (e.contains("attrs")) {
-      if (!e["attrs"].is_object()) {
-        problem(positions.value(i, "attrs"), who + "\"attrs\" must be an object");
+      auto v = object_member("attrs");
+      if (!v) {
         ok = false;
       } else {
-        auto v = value_from_cedar_json(e["attrs"], kMaxEntityJsonDepth);
-        if (!v) {
-          problem(positions.value(i, "attrs"), who + "attrs: " + v.error().message);
-          ok = false;
-        } else {
-          attrs = std::move(*v);
-        }
+        attrs = std::move(*v);
       }
     }
     Value tags;
     if (e.contains("tags")) {
-      if (!e["tags"].is_object()) {
-        problem(positions.value(i, "tags"), who + "\"tags\" must be an object");
+      auto v = object_member("tags");
+      if (!v) {
+        ok = false;
+      } else if (v->node().kind != Kind::Record) {
+        // {"__entity": ...} or {"__extn": ...} as the whole tags object.
+        problem(positions.value(i, "tags"),
+                who + "\"tags\" must be a map from tag names to values");
         ok = false;
       } else {
-        auto v = value_from_cedar_json(e["tags"], kMaxEntityJsonDepth);
-        if (!v) {
-          problem(positions.value(i, "tags"), who + "tags: " + v.error().message);
-          ok = false;
-        } else if (v->node().kind != Kind::Record) {
-          // {"__entity": ...} or {"__extn": ...} as the whole tags object.
-          problem(positions.value(i, "tags"),
-                  who + "\"tags\" must be a map from tag names to values");
-          ok = false;
-        } else {
-          tags = std::move(*v);
-        }
+        tags = std::move(*v);
       }
     }
     std::vector<EntityUid> parents;
