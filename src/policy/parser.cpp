@@ -459,34 +459,26 @@ class Parser {
     return nullptr;
   }
 
-  std::unique_ptr<Expr> parse_or() {
-    auto first = parse_and();
-    if (!first || !at(Tok::Or)) return first;
-    auto e = node(Op::Or, peek());
+  // `operand (tok operand)*`: one n-ary `op` node at its first operand, or the lone operand.
+  std::unique_ptr<Expr> parse_chain(Op op, Tok tok, std::unique_ptr<Expr> (Parser::*operand)()) {
+    auto first = (this->*operand)();
+    if (!first || !at(tok)) return first;
+    auto e = node(op, peek());
     e->line = first->line;
     e->column = first->column;
     e->kids.push_back(std::move(first));
-    while (accept(Tok::Or)) {
-      auto k = parse_and();
+    while (accept(tok)) {
+      auto k = (this->*operand)();
       if (!k) return nullptr;
       e->kids.push_back(std::move(k));
     }
     return e;
   }
 
+  std::unique_ptr<Expr> parse_or() { return parse_chain(Op::Or, Tok::Or, &Parser::parse_and); }
+
   std::unique_ptr<Expr> parse_and() {
-    auto first = parse_relation();
-    if (!first || !at(Tok::And)) return first;
-    auto e = node(Op::And, peek());
-    e->line = first->line;
-    e->column = first->column;
-    e->kids.push_back(std::move(first));
-    while (accept(Tok::And)) {
-      auto k = parse_relation();
-      if (!k) return nullptr;
-      e->kids.push_back(std::move(k));
-    }
-    return e;
+    return parse_chain(Op::And, Tok::And, &Parser::parse_relation);
   }
 
   std::unique_ptr<Expr> binary(Op op, std::unique_ptr<Expr> l, std::unique_ptr<Expr> r) {
