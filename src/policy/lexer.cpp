@@ -80,6 +80,16 @@ std::vector<Token> tokenize(std::string_view text) {
         t.kind = kind;
         i += 1;
       };
+      // `==`, `&&`, `||`: Cedar has no lone `=`, `&` or `|`, so one is an error naming the pair.
+      auto doubled = [&](Tok kind, const char* lone_message) {
+        if (n == c) {
+          two(kind);
+        } else {
+          t.kind = Tok::Error;
+          t.message = lone_message;
+          ++i;
+        }
+      };
       switch (c) {
         case '@': one(Tok::At); break;
         case '(': one(Tok::LParen); break;
@@ -96,36 +106,12 @@ std::vector<Token> tokenize(std::string_view text) {
         case '*': one(Tok::Star); break;
         case '?': one(Tok::Question); break;
         case ':': n == ':' ? two(Tok::ColonColon) : one(Tok::Colon); break;
-        case '=':
-          if (n == '=') {
-            two(Tok::Eq);
-          } else {
-            t.kind = Tok::Error;
-            t.message = "unexpected `=` (did you mean `==`?)";
-            ++i;
-          }
-          break;
+        case '=': doubled(Tok::Eq, "unexpected `=` (did you mean `==`?)"); break;
         case '!': n == '=' ? two(Tok::Ne) : one(Tok::Bang); break;
         case '<': n == '=' ? two(Tok::Le) : one(Tok::Lt); break;
         case '>': n == '=' ? two(Tok::Ge) : one(Tok::Gt); break;
-        case '&':
-          if (n == '&') {
-            two(Tok::And);
-          } else {
-            t.kind = Tok::Error;
-            t.message = "unexpected `&` (did you mean `&&`?)";
-            ++i;
-          }
-          break;
-        case '|':
-          if (n == '|') {
-            two(Tok::Or);
-          } else {
-            t.kind = Tok::Error;
-            t.message = "unexpected `|` (did you mean `||`?)";
-            ++i;
-          }
-          break;
+        case '&': doubled(Tok::And, "unexpected `&` (did you mean `&&`?)"); break;
+        case '|': doubled(Tok::Or, "unexpected `|` (did you mean `||`?)"); break;
         default: {
           t.kind = Tok::Error;
           const auto byte = static_cast<unsigned char>(c);
