@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <span>
 
 #include "portcullis/common/ascii.hpp"
 
@@ -270,65 +271,72 @@ Diagnostic Config::diagnostic_at(std::string_view path, std::string message) con
   return d;
 }
 
-Result<Milliseconds> parse_duration(std::string_view text) {
+namespace {
+
+// One unit of a quantity written as a whole number and a unit suffix ("" for a bare number).
+struct Unit {
+  std::string_view suffix;
+  std::uint64_t factor;
+};
+
+// How one kind of quantity is written, and the words of its errors (each follows the quoted text).
+struct Quantity {
+  std::span<const Unit> units;
+  std::uint64_t max;         // the largest value accepted, in the smallest unit
+  const char* not_a_number;  // e.g. " is not a size (e.g. ...)"
+  const char* unknown_unit;  // e.g. " has an unknown size unit (...)"
+  const char* too_large;     // e.g. " is too large"
+};
+
+// `text` as a whole number times its unit's factor, at most `quantity.max`.
+Result<std::uint64_t> parse_quantity(std::string_view text, const Quantity& quantity) {
   std::uint64_t number = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc() || ptr == text.data()) {
-    return fail(enclosed('\'', text, '\'') + " is not a duration (e.g. 250ms, 30s, 5m, 1h, 2d)");
+    return fail(enclosed('\'', text, '\'') + quantity.not_a_number);
   }
-  std::string_view unit(ptr, static_cast<std::size_t>(text.data() + text.size() - ptr));
-  std::uint64_t factor = 0;
-  if (unit.empty() || unit == "s") {
-    factor = 1000;
-  } else if (unit == "ms") {
-    factor = 1;
-  } else if (unit == "m") {
-    factor = 60 * 1000;
-  } else if (unit == "h") {
-    factor = 3600 * 1000;
-  } else if (unit == "d") {
-    factor = 24 * 3600 * 1000;
-  } else {
-    return fail(enclosed('\'', text, '\'') + " has an unknown duration unit (ms, s, m, h, d)");
+  const std::string_view suffix(ptr, static_cast<std::size_t>(text.data() + text.size() - ptr));
+  const auto unit = std::find_if(quantity.units.begin(), quantity.units.end(),
+                                 [&](const Unit& u) { return u.suffix == suffix; });
+  if (unit == quantity.units.end()) {
+    return fail(enclosed('\'', text, '\'') + quantity.unknown_unit);
   }
+  if (number > quantity.max / unit->factor) {
+    return fail(enclosed('\'', text, '\'') + quantity.too_large);
+  }
+  return number * unit->factor;
+}
+
+}  // namespace
+
+Result<Milliseconds> parse_duration(std::string_view text) {
+  static constexpr Unit kUnits[] = {{"", 1000},       {"s", 1000},        {"ms", 1},
+                                    {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 24 * 3600 * 1000}};
   // Ten years is far beyond any sensible timeout and keeps every later arithmetic safe.
-  constexpr std::uint64_t kMaxMs = 10ull * 365 * 24 * 3600 * 1000;
-  if (number > kMaxMs / factor) {
-    return fail(enclosed('\'', text, '\'') + " is too long a duration");
+  static constexpr Quantity kDuration{
+      kUnits, 10ull * 365 * 24 * 3600 * 1000, " is not a duration (e.g. 250ms, 30s, 5m, 1h, 2d)",
+      " has an unknown duration unit (ms, s, m, h, d)", " is too long a duration"};
+  auto ms = parse_quantity(text, kDuration);
+  if (!ms) {
+    return tl::unexpected(ms.error());
   }
-  return Milliseconds(static_cast<Milliseconds::rep>(number * factor));
+  return Milliseconds(static_cast<Milliseconds::rep>(*ms));
 }
 
 Result<std::uint64_t> parse_byte_size(std::string_view text) {
-  std::uint64_t number = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc() || ptr == text.data()) {
-    return fail(enclosed('\'', text, '\'') + " is not a size (e.g. 4096, 64KiB, 1MiB, 2GiB)");
-  }
-  std::string_view unit(ptr, static_cast<std::size_t>(text.data() + text.size() - ptr));
-  std::uint64_t factor = 0;
-  if (unit.empty() || unit == "B") {
-    factor = 1;
-  } else if (unit == "KiB") {
-    factor = 1024;
-  } else if (unit == "MiB") {
-    factor = 1024ull * 1024;
-  } else if (unit == "GiB") {
-    factor = 1024ull * 1024 * 1024;
-  } else if (unit == "KB") {
-    factor = 1000;
-  } else if (unit == "MB") {
-    factor = 1000ull * 1000;
-  } else if (unit == "GB") {
-    factor = 1000ull * 1000 * 1000;
-  } else {
-    return fail(enclosed('\'', text, '\'') +
-                " has an unknown size unit (B, KiB, MiB, GiB, KB, MB, GB)");
-  }
-  if (number > std::numeric_limits<std::uint64_t>::max() / factor) {
-    return fail(enclosed('\'', text, '\'') + " is too large");
-  }
-  return number * factor;
+  static constexpr Unit kUnits[] = {{"", 1},
+                                    {"B", 1},
+                                    {"KiB", 1024},
+                                    {"MiB", 1024ull * 1024},
+                                    {"GiB", 1024ull * 1024 * 1024},
+                                    {"KB", 1000},
+                                    {"MB", 1000ull * 1000},
+                                    {"GB", 1000ull * 1000 * 1000}};
+  static constexpr Quantity kSize{kUnits, std::numeric_limits<std::uint64_t>::max(),
+                                  " is not a size (e.g. 4096, 64KiB, 1MiB, 2GiB)",
+                                  " has an unknown size unit (B, KiB, MiB, GiB, KB, MB, GB)",
+                                  " is too large"};
+  return parse_quantity(text, kSize);
 }
 
 }  // namespace portcullis::config
