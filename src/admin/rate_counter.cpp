@@ -9,6 +9,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "admin/pair_key.hpp"
+
 namespace portcullis::admin {
 
 namespace {
@@ -173,13 +175,8 @@ struct RateCounter::Table {
 
 namespace {
 
-// Length-prefixed, so ("ab", "c") and ("a", "bc") are different keys.
 std::string resource_key(std::string_view agent, std::string_view resource) {
-  std::string key = std::to_string(agent.size());
-  key += ':';
-  key += agent;
-  key += resource;
-  return key;
+  return detail::pair_key(agent, resource);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "admin/pair_key.hpp"
+
 namespace portcullis::admin {
 
 namespace {
@@ -20,14 +22,8 @@ std::size_t shard_count_for(std::size_t capacity) {
   return std::clamp<std::size_t>(capacity / kMinPerShard, 1, kMaxShards);
 }
 
-// An unambiguous key for (agent, session): a length prefix, so no choice of bytes in either
-// part can make two different pairs collide.
 std::string session_key(std::string_view agent, std::string_view session_id) {
-  std::string key = std::to_string(agent.size());
-  key += ':';
-  key += agent;
-  key += session_id;
-  return key;
+  return detail::pair_key(agent, session_id);
 }
 
 }  // namespace
