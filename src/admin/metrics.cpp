@@ -193,30 +193,18 @@ template class Family<Histogram>;
 // ---------------------------------------------------------------------------------------------
 // Text format helpers
 
-std::string escape_help(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (const char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+namespace {
 
-std::string escape_label_value(std::string_view value) {
+// The text format's escapes: backslash and newline everywhere, and '"' too in a label value.
+std::string escape_text(std::string_view text, bool escape_quote) {
   std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
+  out.reserve(text.size());
+  for (const char c : text) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
-    } else if (c == '"') {
+    } else if (escape_quote && c == '"') {
       out += "\\\"";
     } else {
       out += c;
@@ -224,6 +212,12 @@ std::string escape_label_value(std::string_view value) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string escape_help(std::string_view help) { return escape_text(help, false); }
+
+std::string escape_label_value(std::string_view value) { return escape_text(value, true); }
 
 std::string format_value(double v) {
   if (std::isnan(v)) {
