@@ -1,5 +1,7 @@
 #include "support/fake_audit_log.hpp"
 
+#include <future>
+
 namespace portcullis::test {
 
 FakeAuditLog::FakeAuditLog() : writer_([this] { run(); }) {}
@@ -15,10 +17,28 @@ FakeAuditLog::~FakeAuditLog() {
 
 void FakeAuditLog::enqueue(std::function<void()> work) {
   {
-    const std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (closed_.load()) {
+      // As the real log: after close() the completion runs inline with an Error (`work` sees
+      // closed_), never later on the writer thread, when its caller may be gone.
+      lock.unlock();
+      work();
+      return;
+    }
     queue_.push_back(std::move(work));
   }
   cv_.notify_all();
+}
+
+void FakeAuditLog::run_queued_work() {
+  std::promise<void> reached;
+  auto barrier = reached.get_future();
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back([&reached] { reached.set_value(); });
+  }
+  cv_.notify_all();
+  barrier.wait();  // the queue is FIFO: everything queued before the barrier has run
 }
 
 void FakeAuditLog::run() {
@@ -62,7 +82,19 @@ PORTCULLIS_FAKE_APPEND(audit::OutcomeEvent, outcomes_)
 PORTCULLIS_FAKE_APPEND(audit::AdminEvent, admin_)
 #undef PORTCULLIS_FAKE_APPEND
 
-void FakeAuditLog::close() { closed_.store(true); }
+void FakeAuditLog::close() {
+  // The real log's close() writes what is queued and joins its writer thread: every completion
+  // has run when it returns. Gateway::shutdown relies on that (the completions use the gateway's
+  // metrics, destroyed with the gateway right after); a fake that ran them later made ASan report
+  // a heap-use-after-free. So: what was queued before close() is written; what came in meanwhile
+  // fails; both complete before close() returns, and later appends fail inline.
+  run_queued_work();
+  {
+    const std::lock_guard lock(mutex_);
+    closed_.store(true);
+  }
+  run_queued_work();
+}
 
 audit::AuditLogStats FakeAuditLog::stats() const {
   const std::lock_guard lock(mutex_);

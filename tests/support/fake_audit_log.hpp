@@ -43,6 +43,8 @@ class FakeAuditLog : public audit::AuditLog {
 
  private:
   void enqueue(std::function<void()> work);
+  // Returns once the writer thread has run everything queued before this call.
+  void run_queued_work();
   void run();
 
   mutable std::mutex mutex_;
