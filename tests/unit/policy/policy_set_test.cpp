@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "portcullis/policy/policy_set.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portcullis::policy {
 namespace {
@@ -99,9 +100,10 @@ TEST_CASE("The hash depends on names and texts, not on the folder", "[policy][po
 }
 
 TEST_CASE("load reads every .cedar file of a directory in lexical order", "[policy][policy_set]") {
-  const auto dir = std::filesystem::temp_directory_path() / "portcullis_policy_set_test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  // A fresh directory of its own: a fixed name under /tmp is shared by every run on the machine
+  // (the release and sanitizer builds' unit tests, other checkouts).
+  const test::TempDir temp("portcullis-policy-set");
+  const auto& dir = temp.path();
   std::ofstream(dir / "b.cedar") << "@id(\"from-b\") permit(principal, action, resource);";
   std::ofstream(dir / "a.cedar") << "permit(principal, action, resource);";
   std::ofstream(dir / "notes.txt") << "not a policy";
@@ -114,7 +116,6 @@ TEST_CASE("load reads every .cedar file of a directory in lexical order", "[poli
   CHECK_FALSE(PolicySet::load(dir / "nope", missing));
   REQUIRE(missing.size() == 1);
   CHECK_THAT(missing[0].message, Catch::Contains("no such file"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
