@@ -55,7 +55,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         request_(std::move(request)),
         request_id_(std::move(request_id)),
         runtime_(core_.current()),
-        now_(Clock::now()) {}
+        now_(Clock::now()),
+        facts_(session_->request_facts()) {}
 
   void run() {
     // An upstream framework honouring a method override would execute another method than the
@@ -99,14 +100,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     input.runtime = runtime_;
     input.route = route_;
     input.extraction = extraction_;
-    facts_.agent = peer.id;
-    facts_.source_ip = session_->remote_address();
+    // agent, source_ip and tls are the connection's (HttpSession::set_peer); the rest is this
+    // request's, assigned into the strings' existing storage.
     facts_.time = now_;
-    facts_.tls = {peer.subject, peer.issuer, peer.spiffe_id, peer.sans,
-                  Clock::from_time_t(static_cast<std::time_t>(peer.not_after))};
     facts_.route = route_->name;
-    const admin::SessionSnapshot snapshot = core_.sessions->snapshot(session_id_, peer.id, now_);
-    facts_.session = {session_id_, snapshot.tools, snapshot.labels};
+    admin::SessionSnapshot snapshot = core_.sessions->snapshot(session_id_, peer.id, now_);
+    facts_.session.id = session_id_;
+    facts_.session.tools = std::move(snapshot.tools);
+    facts_.session.labels = std::move(snapshot.labels);
     input.facts = &facts_;
     input.audit.request_id = request_id_;
     input.audit.listener = session_->listener().name;
@@ -298,7 +299,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::string session_id_;
   std::shared_ptr<const protocol::Extraction> extraction_;  // shared with the decision and the
                                                            // forward: never copied
-  protocol::RequestFacts facts_;
+  // The connection's facts object, with this request's parts filled in by run() (see
+  // HttpSession::request_facts): valid while session_ is held, which this Exchange does.
+  protocol::RequestFacts& facts_;
   std::vector<audit::AppendReceipt> receipts_;
 };
 

@@ -63,7 +63,7 @@ void HttpSession::on_run() {
                          beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
     return;
   }
-  peer_ = plaintext_identity(listener_->plaintext_identity);
+  set_peer(plaintext_identity(listener_->plaintext_identity));
   do_read_head();
 }
 
@@ -87,8 +87,17 @@ void HttpSession::on_handshake(beast::error_code ec) {
                  remote_.address().to_string());
     return stream_.close();
   }
-  peer_ = std::move(*identity);
+  set_peer(std::move(*identity));
   do_read_head();
+}
+
+void HttpSession::set_peer(PeerIdentity peer) {
+  peer_ = std::move(peer);
+  request_facts_.agent = peer_.id;
+  request_facts_.source_ip = remote_address_;
+  request_facts_.tls = {peer_.subject, peer_.issuer, peer_.spiffe_id, peer_.sans,
+                        std::chrono::system_clock::from_time_t(
+                            static_cast<std::time_t>(peer_.not_after))};
 }
 
 void HttpSession::do_read_head() {

@@ -23,6 +23,7 @@
 #include "net/gateway_core.hpp"
 #include "portcullis/net/identity.hpp"
 #include "portcullis/net/request_head_check.hpp"
+#include "portcullis/protocol/cedar_request.hpp"
 
 namespace portcullis::net {
 
@@ -53,6 +54,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // snprintf: a few thousand instructions a request when formatted per request).
   [[nodiscard]] const std::string& remote_address() const { return remote_address_; }
   [[nodiscard]] const std::string& local_address() const { return local_address_; }
+  // The Cedar facts of the request being decided on this connection. The connection's own parts
+  // (agent, source_ip, tls) are set once, when the peer is known; the request's parts (time,
+  // route, session) are overwritten by each Exchange before it decides. One Exchange at a time
+  // runs on a connection (the next head is read only after exchange_done), so they never mix,
+  // and the TLS strings are not copied per request.
+  [[nodiscard]] protocol::RequestFacts& request_facts() { return request_facts_; }
   // Writes an answer the gateway produced itself, then continues like exchange_done().
   void write_answer(Answer answer, bool keep_alive);
   // The exchange has finished writing its answer: read the next request or close.
@@ -61,6 +68,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void on_run();
   void on_handshake(beast::error_code ec);
+  // The connection's verified peer, and the parts of request_facts_ that come from it.
+  void set_peer(PeerIdentity peer);
   void do_read_head();
   void continue_head();
   void on_head_bytes(beast::error_code ec, std::size_t bytes);
@@ -86,6 +95,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string remote_address_;
   std::string local_address_;
   PeerIdentity peer_;
+  protocol::RequestFacts request_facts_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::shared_ptr<Answer> answer_;  // the answer being written (kept alive for the write)
