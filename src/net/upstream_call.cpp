@@ -130,8 +130,37 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
                                   "request head: a forwarded header value contains CR, LF or NUL");
     }
     result_.request_bytes = head.size() + request.body().size();
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                    asio::buffer(request.body())};
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(request.body())};
+    // A plain upstream socket is offered the request right away: a request of a few KiB nearly
+    // always fits its send buffer, and the composed async write would cost a deadline timer armed
+    // and cancelled, a trip through the executor's queue and a strand dispatch for nothing. What
+    // the socket does not take now goes out with the async write (under the response timeout);
+    // a send error is handled exactly as the async write's (on_sent: one retry on a fresh
+    // connection when pooled, else 502).
+    if (!upstream().is_tls()) {
+      auto& socket = upstream().tcp().socket();
+      beast::error_code ec;
+      if (!socket.non_blocking()) {
+        // Once per connection (an ioctl). It affects sync calls only: asio's async operations
+        // run the socket non-blocking anyway. Should it fail, the async write does it all.
+        socket.non_blocking(true, ec);
+      }
+      if (!ec) {
+        std::size_t sent = socket.write_some(buffers, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          ec = {};
+          sent = 0;
+        }
+        if (ec || sent == result_.request_bytes) {
+          return on_sent(ec, sent);
+        }
+        for (auto& buffer : buffers) {  // drop what the socket took
+          const std::size_t taken = std::min(sent, buffer.size());
+          buffer += taken;
+          sent -= taken;
+        }
+      }
+    }
     upstream().tcp().expires_after(spec_.pool->response_timeout());
     asio::async_write(upstream(), buffers,
                       on_strand(beast::bind_front_handler(&Self::on_sent, shared_from_this())));
