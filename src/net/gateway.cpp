@@ -277,6 +277,10 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, Diagnos
 Result<void> Gateway::start() {
   Impl& impl = *impl_;
   const auto& config = *impl.options.config;
+  std::uint32_t threads = impl.options.threads > 0 ? impl.options.threads : config.threads;
+  if (threads == 0) {
+    threads = std::max(1U, std::thread::hardware_concurrency());
+  }
   for (auto& data : impl.listeners) {
     auto endpoint = listen_endpoint(data.address.host, data.address.port);
     if (!endpoint) {
@@ -285,7 +289,7 @@ Result<void> Gateway::start() {
     auto slot = data.context;
     auto core = impl.core;
     data.listener = std::make_shared<Listener>(
-        impl.ioc, [slot, core](asio::ip::tcp::socket socket) {
+        impl.ioc, threads, [slot, core](asio::ip::tcp::socket socket) {
           auto context = slot->load();  // the TLS material in force for this connection
           const auto max = core->current()->config->limits.max_connections;
           if (core->draining.load() || core->connections.load() >= max) {
@@ -315,7 +319,7 @@ Result<void> Gateway::start() {
     auto handler = impl.admin_handler;
     admin::GatewayMetrics* metrics = &impl.metrics;
     impl.admin_listener = std::make_shared<Listener>(
-        impl.ioc, [tls_slot, handler, metrics](asio::ip::tcp::socket socket) {
+        impl.ioc, threads, [tls_slot, handler, metrics](asio::ip::tcp::socket socket) {
           std::make_shared<AdminSession>(std::move(socket), tls_slot->load(), handler, *metrics)
               ->run();
         });
@@ -333,10 +337,6 @@ Result<void> Gateway::start() {
   }
   impl.work.emplace(impl.ioc.get_executor());
   arm_timer_anchor(impl.timer_anchor.emplace(impl.ioc));
-  std::uint32_t threads = impl.options.threads > 0 ? impl.options.threads : config.threads;
-  if (threads == 0) {
-    threads = std::max(1U, std::thread::hardware_concurrency());
-  }
   for (std::uint32_t i = 0; i < threads; ++i) {
     impl.threads.emplace_back([&impl] { impl.ioc.run(); });
   }

@@ -7,8 +7,11 @@
 namespace portcullis::net {
 using tcp = asio::ip::tcp;
 
-Listener::Listener(asio::io_context& ioc, OnAccept on_accept)
-    : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_),
+Listener::Listener(asio::io_context& ioc, std::uint32_t io_threads, OnAccept on_accept)
+    : ioc_(ioc),
+      strand_per_connection_(io_threads != 1),
+      strand_(asio::make_strand(ioc)),
+      acceptor_(strand_),
       on_accept_(std::move(on_accept)) {}
 
 Result<void> Listener::open(const tcp::endpoint& endpoint) {
@@ -47,8 +50,12 @@ void Listener::do_accept() {
   if (!acceptor_.is_open()) {
     return;
   }
-  // Each connection gets its own strand (CONVENTIONS.md "one strand per connection").
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  // Each connection gets its own strand (CONVENTIONS.md "one strand per connection"), which with
+  // one I/O thread is the io_context's own executor (see listener.hpp).
+  const asio::any_io_executor executor =
+      strand_per_connection_ ? asio::any_io_executor(asio::make_strand(ioc_))
+                             : asio::any_io_executor(ioc_.get_executor());
+  acceptor_.async_accept(executor,
                          beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 

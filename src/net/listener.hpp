@@ -1,7 +1,10 @@
 // Listener: accepts TCP connections on one address and starts a session for each on its own
 // strand. Refuses connections beyond limits.max_connections (closed at once, logged).
 //
-// Threading: the acceptor runs on its own strand; stop() may be called from any thread.
+// Threading: the acceptor runs on its own strand; stop() may be called from any thread. When a
+// single thread runs the io_context, every handler already runs one at a time (Asio's "implicit
+// strand"), so the connections get the io_context's executor itself: the same ordering
+// guarantee without a strand's queue, lock and extra scheduler trip per completion.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -17,10 +20,12 @@ namespace portcullis::net {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // Called on the acceptor's strand with each accepted socket (already on its own strand).
+  // Called on the acceptor's strand with each accepted socket (already on its own strand, or on
+  // the io_context's executor when it has one thread).
   using OnAccept = std::function<void(asio::ip::tcp::socket)>;
 
-  Listener(asio::io_context& ioc, OnAccept on_accept);
+  // `io_threads`: how many threads run `ioc` (a strand per connection only when more than one).
+  Listener(asio::io_context& ioc, std::uint32_t io_threads, OnAccept on_accept);
 
   // Binds and listens (SO_REUSEADDR); port 0 picks one.
   [[nodiscard]] Result<void> open(const asio::ip::tcp::endpoint& endpoint);
@@ -33,6 +38,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(beast::error_code ec, asio::ip::tcp::socket socket);
 
   asio::io_context& ioc_;
+  bool strand_per_connection_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::ip::tcp::acceptor acceptor_;
   OnAccept on_accept_;
