@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/policy_source.hpp"
 #include "cli/read_input.hpp"
 #include "policy/json_text.hpp"
 #include "portcullis/config/config.hpp"
@@ -126,25 +127,16 @@ int run_check(const policy::Authorizer& authorizer, std::istream& in, CheckInput
 
 void add_check_command(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string config;
-    std::string policies;
-    std::string entities;
+    PolicySource source;
     std::string request;
     std::string batch;
   };
   auto options = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("check", "Decide Cedar JSON requests offline");
-  auto* config = cmd->add_option(
-      "--config", options->config,
-      "The gateway's config file: decide exactly as `serve` would (implied entities, action "
-      "groups, policy_errors)");
-  auto* policies_opt = cmd->add_option("--policies", options->policies,
-                                       "A .cedar file or a directory of them (pure Cedar)");
-  auto* entities_opt =
-      cmd->add_option("--entities", options->entities, "Entities in Cedar's JSON entity format");
-  config->excludes(policies_opt)->excludes(entities_opt);
-  policies_opt->excludes(config);
-  entities_opt->excludes(config)->needs(policies_opt);
+  add_policy_source_options(*cmd, options->source,
+                            "The gateway's config file: decide exactly as `serve` would (implied "
+                            "entities, action groups, policy_errors)",
+                            "A .cedar file or a directory of them (pure Cedar)");
   auto* request = cmd->add_option("--request", options->request, "One JSON request (FILE or -)");
   auto* batch = cmd->add_option("--batch", options->batch, "One JSON request per line (FILE or -)");
   request->excludes(batch);
@@ -155,7 +147,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    if (options->config.empty() && options->policies.empty()) {
+    if (options->source.config.empty() && options->source.policies.empty()) {
       std::cerr << "portcullis check: give --config FILE or --policies PATH\n";
       exit_code = 2;
       return;
@@ -164,9 +156,9 @@ void add_check_command(CLI::App& app, int& exit_code) {
     std::shared_ptr<const policy::PolicySet> policies;
     std::shared_ptr<const policy::Entities> entities = std::make_shared<const policy::Entities>();
     policy::AuthorizerOptions authorizer_options;  // pure Cedar unless --config
-    if (!options->config.empty()) {
+    if (!options->source.config.empty()) {
       // The gateway's own loading path, so the answer is the one `serve` gives.
-      auto loaded_config = config::load_config(options->config, diagnostics);
+      auto loaded_config = config::load_config(options->source.config, diagnostics);
       if (loaded_config) {
         auto loaded = protocol::load_policies(**loaded_config, diagnostics);
         if (loaded) {
@@ -176,14 +168,9 @@ void add_check_command(CLI::App& app, int& exit_code) {
         }
       }
     } else {
-      policies = policy::PolicySet::load(options->policies, diagnostics);
-      if (!options->entities.empty()) {
-        const auto text = read_input(options->entities);
-        if (!text) {
-          diagnostics.push_back(Diagnostic{options->entities, 0, 0, "cannot read the file"});
-        } else {
-          entities = policy::Entities::from_json_text(*text, options->entities, diagnostics);
-        }
+      policies = policy::PolicySet::load(options->source.policies, diagnostics);
+      if (!options->source.entities.empty()) {
+        entities = load_entities_option(options->source.entities, &read_input, diagnostics);
       }
     }
     if (!diagnostics.empty() || !policies || !entities) {

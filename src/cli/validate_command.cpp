@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/policy_source.hpp"
 #include "cli/read_input.hpp"
 #include "portcullis/config/config.hpp"
 #include "portcullis/policy/api.hpp"
@@ -41,24 +42,12 @@ int validate_config(const std::string& path) {
 }  // namespace
 
 void add_validate_command(CLI::App& app, int& exit_code) {
-  struct Options {
-    std::string config;
-    std::string policies;
-    std::string entities;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<PolicySource>();
   auto* cmd = app.add_subcommand("validate", "Load everything and report every problem");
-  auto* config = cmd->add_option(
-      "--config", options->config,
-      "The gateway's config file: checks it and everything it names (policies, entities, "
-      "certificates, keys)");
-  auto* policies_opt =
-      cmd->add_option("--policies", options->policies, "A .cedar file or a directory of them");
-  auto* entities_opt =
-      cmd->add_option("--entities", options->entities, "Entities in Cedar's JSON entity format");
-  config->excludes(policies_opt)->excludes(entities_opt);
-  policies_opt->excludes(config);
-  entities_opt->excludes(config)->needs(policies_opt);
+  add_policy_source_options(*cmd, *options,
+                            "The gateway's config file: checks it and everything it names "
+                            "(policies, entities, certificates, keys)",
+                            "A .cedar file or a directory of them");
   cmd->callback([options, &exit_code] {
     if (!options->config.empty()) {
       exit_code = validate_config(options->config);
@@ -73,12 +62,7 @@ void add_validate_command(CLI::App& app, int& exit_code) {
     auto policies = policy::PolicySet::load(options->policies, diagnostics);
     std::shared_ptr<const policy::Entities> entities;
     if (!options->entities.empty()) {
-      const auto text = read_file(options->entities);
-      if (!text) {
-        diagnostics.push_back(Diagnostic{options->entities, 0, 0, "cannot read the file"});
-      } else {
-        entities = policy::Entities::from_json_text(*text, options->entities, diagnostics);
-      }
+      entities = load_entities_option(options->entities, &read_file, diagnostics);
     }
     if (!diagnostics.empty()) {
       print_problems(diagnostics);
