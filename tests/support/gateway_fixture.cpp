@@ -131,7 +131,7 @@ audit:
   net::GatewayOptions gateway_options;
   gateway_options.config = *config;
   gateway_options.audit = audit_;
-  gateway_options.threads = 2;
+  gateway_options.threads = options.io_threads;
   auto gateway = net::Gateway::create(std::move(gateway_options), diagnostics);
   if (!gateway) {
     throw std::runtime_error("fixture gateway: " + gateway.error().message);

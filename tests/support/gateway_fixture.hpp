@@ -33,6 +33,7 @@ struct GatewayFixtureOptions {
   // The agents listener checks `agents.crl` (listeners[0].tls.crl), written by the agents CA
   // before the gateway starts; it revokes agent B. Tests rewrite it with agents_pki().write_crl.
   bool agents_crl_revoking_b = false;
+  std::uint32_t io_threads = 2;  // 1: connections run on the io_context's executor, no strands
 };
 
 class GatewayFixture {

@@ -124,3 +124,20 @@ TEST_CASE("a request of almost 1 MiB reaches a plain upstream whole and once",
   CHECK(received[0].body.size() == call.size());
   CHECK(received[0].body == call);
 }
+
+TEST_CASE("with one I/O thread, calls on several connections are decided, recorded and forwarded",
+          "[gateway][forward]") {
+  // One I/O thread: connections run on the io_context's executor instead of a strand each.
+  GatewayFixture gw({.io_threads = 1});
+  auto first = gw.agent_a();
+  auto second = gw.agent_a();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(first->request("POST", "/mcp", echo_call(10 + i)).result_int() == 200);
+    CHECK(second->request("POST", "/mcp", echo_call(20 + i)).result_int() == 200);
+  }
+  CHECK(gw.post_as_a("/mcp", echo_call(30, "delete_file")).result_int() == 200);
+  CHECK(gw.upstream().received().size() == 6);  // the denied call never reached it
+  const auto decisions = gw.audit().decisions();
+  REQUIRE(decisions.size() == 7);
+  CHECK(decisions.back().disposition == portcullis::audit::Disposition::Blocked);
+}
