@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "audit_test_support.hpp"
+#include "support/wait_until.hpp"
 #include "portcullis/audit/proof.hpp"
 #include "portcullis/audit/scan.hpp"
 #include "portcullis/audit/signer.hpp"
@@ -41,20 +42,6 @@ std::vector<json> records_of(const std::filesystem::path& dir) {
   return out;
 }
 
-// True once `condition` holds, polling every 5 ms for up to `timeout`. For what the writer thread
-// does on its own timers: on a loaded machine it may wake well after its deadline, so a test
-// waits for the effect (generous bound) instead of sleeping a little past the deadline.
-template <typename Condition>
-bool wait_until(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until) {
-      return condition();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -240,7 +227,8 @@ TEST_CASE("rotation by time starts a new file after the interval", "[audit][writ
   // The writer thread rotates when it wakes for the file's age; wait for that (a fixed sleep of
   // 1.3 s failed whenever the loaded machine woke it more than 0.3 s late: close() then wrote the
   // second record into the first file and never rotated).
-  REQUIRE(wait_until([&] { return (*log)->stats().rotations >= 1; }));
+  REQUIRE(portcullis::test::wait_until([&] { return (*log)->stats().rotations >= 1; },
+                                        std::chrono::seconds(20)));
   CHECK(std::chrono::steady_clock::now() - opened_at >= std::chrono::seconds(1));  // not before
   REQUIRE(append_sync(**log, sample_decision(2)));
   (*log)->close();
@@ -263,10 +251,12 @@ TEST_CASE("a checkpoint is written after the checkpoint interval even without mo
   // Wait for the writer thread's interval checkpoint to be written (the start checkpoint and the
   // decision were writes 1 and 2) instead of sleeping a little past the interval: the writer
   // thread may wake late on a loaded machine.
-  REQUIRE(wait_until([&] {
-    const auto stats = (*log)->stats();
-    return stats.checkpoints >= 2 && stats.batches >= 3;
-  }));
+  REQUIRE(portcullis::test::wait_until(
+      [&] {
+        const auto stats = (*log)->stats();
+        return stats.checkpoints >= 2 && stats.batches >= 3;
+      },
+      std::chrono::seconds(20)));
   CHECK(std::chrono::steady_clock::now() - opened_at >= std::chrono::seconds(1));  // not before
   const auto records = records_of(dir.path());
   REQUIRE(records.size() == 3);

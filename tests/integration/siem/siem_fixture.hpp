@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "support/wait_until.hpp"
+
 namespace portcullis::test::siem {
 
 // A directory under $TMPDIR removed with everything in it.
@@ -101,6 +103,8 @@ class Rsyslog {
 };
 
 // Polls `done` every 20 ms until it is true or `timeout` passes; returns its last value.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  return portcullis::test::wait_until(done, timeout, std::chrono::milliseconds(20));
+}
 
 }  // namespace portcullis::test::siem
