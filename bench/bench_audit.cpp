@@ -2,7 +2,8 @@
 // callers in strict and batched mode — one thread per caller (BM_append_*), and the gateway's
 // pattern of 4 or 16 logical callers driven by two threads with completion callbacks, each
 // append written on its own or deferred and flushed once per driver turn
-// (BM_append_*_2threads); beside them the raw write+fdatasync of one record on the
+// (BM_append_*_2threads), or by one thread (BM_append_*_1thread: the configuration the gateway
+// benchmark runs, `threads: 1`); beside them the raw write+fdatasync of one record on the
 // same file system in the same run (the physical floor of strict mode); `audit verify`
 // throughput with checkpoints on our ~3.2 KB decision records and on ~1.5 KB ones (the issue's
 // target size); and the CPU cost of building and sealing one record. Figures only, never
@@ -329,13 +330,12 @@ class ReadyCallers {
   bool sleeping_ = false;
 };
 
-// The gateway's pattern: `callers` logical callers (connections) driven by two threads (I/O
+// The gateway's pattern: `callers` logical callers (connections) driven by `drivers` threads (I/O
 // threads) with completion callbacks. Each caller has one append in flight; a driver thread
 // appends for every caller that is ready, then — with `deferred` — flushes once for the whole
 // turn (append_deferred + flush(), as the gateway does), else each append is written on its own
 // (append()). Closed loop as above.
-void run_driven_appends(benchmark::State& state, DurabilityMode mode) {
-  constexpr int kDrivers = 2;
+void run_driven_appends(benchmark::State& state, DurabilityMode mode, int drivers) {
   const int callers = static_cast<int>(state.range(0));
   const int per_caller = static_cast<int>(state.range(1)) / callers;
   const bool deferred = state.range(2) != 0;
@@ -350,17 +350,17 @@ void run_driven_appends(benchmark::State& state, DurabilityMode mode) {
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
     std::vector<Clock::time_point> started(static_cast<std::size_t>(callers));
     std::atomic<int> failures{0};
-    std::vector<ReadyCallers> queues(kDrivers);
+    std::vector<ReadyCallers> queues(static_cast<std::size_t>(drivers));
     const auto stats_before = log.stats();
     const auto start = Clock::now();
     std::vector<std::thread> threads;
-    for (int d = 0; d < kDrivers; ++d) {
+    for (int d = 0; d < drivers; ++d) {
       threads.emplace_back([&, d] {
         ReadyCallers& mine = queues[static_cast<std::size_t>(d)];
         std::vector<int> ready;
         std::vector<int> issued(static_cast<std::size_t>(callers), 0);
         int running = 0;
-        for (int c = d; c < callers; c += kDrivers) {
+        for (int c = d; c < callers; c += drivers) {
           ready.push_back(c);
           ++running;
         }
@@ -385,7 +385,7 @@ void run_driven_appends(benchmark::State& state, DurabilityMode mode) {
               }
               lat[ucc].push_back(
                   std::chrono::duration<double, std::micro>(Clock::now() - started[ucc]).count());
-              queues[static_cast<std::size_t>(c % kDrivers)].push(c);
+              queues[static_cast<std::size_t>(c % drivers)].push(c);
             };
             const DecisionEvent& e = events[static_cast<std::size_t>(i % 64)];
             if (deferred) {
@@ -411,10 +411,16 @@ void run_driven_appends(benchmark::State& state, DurabilityMode mode) {
 }
 
 void BM_append_strict_2threads(benchmark::State& state) {
-  run_driven_appends(state, DurabilityMode::Strict);
+  run_driven_appends(state, DurabilityMode::Strict, 2);
 }
 void BM_append_batched_2threads(benchmark::State& state) {
-  run_driven_appends(state, DurabilityMode::Batched);
+  run_driven_appends(state, DurabilityMode::Batched, 2);
+}
+void BM_append_strict_1thread(benchmark::State& state) {
+  run_driven_appends(state, DurabilityMode::Strict, 1);
+}
+void BM_append_batched_1thread(benchmark::State& state) {
+  run_driven_appends(state, DurabilityMode::Batched, 1);
 }
 
 // The floor: one write + fdatasync after another, on the same file system: of one ~1.5 KB
@@ -591,7 +597,8 @@ BENCHMARK(BM_append_batched)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 // Args: logical callers, appends in all, deferred (0: append() each; 1: append_deferred() and one
-// flush() per driver turn). Two driver threads in every row.
+// flush() per driver turn). Two driver threads in every row of *_2threads, one in *_1thread (the
+// gateway's `threads: 1`: its I/O thread appends deferred and flushes once per event-loop turn).
 BENCHMARK(BM_append_strict_2threads)
     ->Args({4, 12000, 0})
     ->Args({4, 12000, 1})
@@ -604,6 +611,18 @@ BENCHMARK(BM_append_batched_2threads)
     ->Args({4, 100000, 0})
     ->Args({4, 100000, 1})
     ->Args({16, 200000, 0})
+    ->Args({16, 200000, 1})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_append_strict_1thread)
+    ->Args({4, 12000, 1})
+    ->Args({16, 40000, 1})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_append_batched_1thread)
+    ->Args({4, 100000, 1})
     ->Args({16, 200000, 1})
     ->Iterations(1)
     ->UseManualTime()
