@@ -9,7 +9,11 @@
 //     outcome record, and of one strict group of 16 decision records;
 //   - a one-byte round trip through a pipe between two threads: one thread hand-off and back
 //     (futex/poll wake-up, two context switches), what handing a record to the writer thread
-//     and its completion back to an I/O thread costs at the least.
+//     and its completion back to an I/O thread costs at the least;
+//   - the latency of waking a thread that sleeps on a condition variable, right after it went
+//     to sleep and after 200 µs of sleep (when both CPUs may have gone idle): what the audit
+//     writer thread pays to start a strict group's fdatasync, and an I/O thread to run the
+//     group's completions. Run it without taskset for the cross-CPU figure.
 //
 // The file benchmarks write under PORTCULLIS_BENCH_DIR (default: the system temp directory);
 // point it at the file system of the audit directory. Pin it for stable figures:
@@ -20,10 +24,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -135,6 +145,63 @@ void BM_thread_round_trip(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_thread_round_trip)->UseRealTime();
+
+// A thread sleeping on a condition variable is notified `range(0)` µs after it went to sleep;
+// the figure is the time from notify_one() to the moment it runs again (p50/p99 counters),
+// the way the audit writer thread is woken for a strict group and an I/O thread for its
+// completions.
+void BM_wake_sleeping_thread(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;
+  const auto gap = std::chrono::microseconds(state.range(0));
+  std::mutex mutex;
+  std::condition_variable to_sleeper;
+  std::condition_variable to_waker;
+  bool go = false;
+  bool stop = false;
+  bool sleeping = false;
+  Clock::time_point notified;
+  std::vector<double> latencies;
+  std::thread sleeper([&] {
+    std::unique_lock lock(mutex);
+    while (true) {
+      sleeping = true;
+      to_waker.notify_one();
+      to_sleeper.wait(lock, [&] { return go || stop; });
+      if (stop) {
+        return;
+      }
+      latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - notified).count());
+      go = false;
+      sleeping = false;
+    }
+  });
+  for (auto _ : state) {
+    {
+      std::unique_lock lock(mutex);
+      to_waker.wait(lock, [&] { return sleeping && !go; });  // back asleep after the last wake
+    }
+    std::this_thread::sleep_for(gap);
+    {
+      std::lock_guard lock(mutex);
+      go = true;
+      notified = Clock::now();
+    }
+    to_sleeper.notify_one();
+  }
+  {
+    std::unique_lock lock(mutex);
+    to_waker.wait(lock, [&] { return sleeping && !go; });
+    stop = true;
+  }
+  to_sleeper.notify_one();
+  sleeper.join();
+  std::sort(latencies.begin(), latencies.end());
+  if (!latencies.empty()) {
+    state.counters["wake_p50_us"] = latencies[latencies.size() / 2];
+    state.counters["wake_p99_us"] = latencies[latencies.size() * 99 / 100];
+  }
+}
+BENCHMARK(BM_wake_sleeping_thread)->Arg(0)->Arg(200)->UseRealTime();
 
 }  // namespace
 
