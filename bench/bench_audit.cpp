@@ -221,13 +221,35 @@ void report_appends(benchmark::State& state, DurabilityMode mode,
   }
 }
 
-// The log every closed-loop row appends to (checkpoints every 1,000 records, as deployed), or
-// null with the benchmark marked skipped.
-std::unique_ptr<AuditLog> open_closed_loop_log(benchmark::State& state,
-                                               const std::filesystem::path& root,
-                                               DurabilityMode mode) {
+// What every closed-loop row shares: its callers (range(0)) and their appends each (range(1) in
+// all), the log they append to (checkpoints every 1,000 records, as deployed), closed and removed
+// when the row ends, and the 64 decision events they cycle through.
+struct ClosedLoop {
+  int callers = 0;
+  int per_caller = 0;
+  std::filesystem::path root;
+  std::unique_ptr<AuditLog> log;
+  std::vector<DecisionEvent> events;
+
+  ClosedLoop() = default;
+  ClosedLoop(const ClosedLoop&) = delete;
+  ClosedLoop& operator=(const ClosedLoop&) = delete;
+  ~ClosedLoop() {
+    if (log) {
+      log->close();
+    }
+    std::filesystem::remove_all(root);
+  }
+};
+
+// Null with the benchmark marked skipped when the log cannot be opened.
+std::unique_ptr<ClosedLoop> open_closed_loop(benchmark::State& state, DurabilityMode mode) {
+  auto loop = std::make_unique<ClosedLoop>();
+  loop->callers = static_cast<int>(state.range(0));
+  loop->per_caller = static_cast<int>(state.range(1)) / loop->callers;
+  loop->root = bench_root();
   AuditLogOptions o;
-  o.dir = root;
+  o.dir = loop->root;
   o.mode = mode;
   o.checkpoint_every_records = 1000;
   auto opened = AuditLog::open(o);
@@ -235,29 +257,23 @@ std::unique_ptr<AuditLog> open_closed_loop_log(benchmark::State& state,
     state.SkipWithError(opened.error().message.c_str());
     return nullptr;
   }
-  return std::move(*opened);
-}
-
-// The 64 decision events the closed-loop callers cycle through.
-std::vector<DecisionEvent> closed_loop_events() {
-  std::vector<DecisionEvent> events;
+  loop->log = std::move(*opened);
   for (int i = 0; i < 64; ++i) {
-    events.push_back(sample(i));
+    loop->events.push_back(sample(i));
   }
-  return events;
+  return loop;
 }
 
 // Closed loop: each caller appends, waits for its completion, appends again.
 void run_appends(benchmark::State& state, DurabilityMode mode) {
-  const int callers = static_cast<int>(state.range(0));
-  const int per_caller = static_cast<int>(state.range(1)) / callers;
-  const auto root = bench_root();
-  auto opened = open_closed_loop_log(state, root, mode);
-  if (!opened) {
+  const auto loop = open_closed_loop(state, mode);
+  if (!loop) {
     return;
   }
-  AuditLog& log = *opened;
-  const std::vector<DecisionEvent> events = closed_loop_events();
+  const int callers = loop->callers;
+  const int per_caller = loop->per_caller;
+  AuditLog& log = *loop->log;
+  const std::vector<DecisionEvent>& events = loop->events;
   for (auto _ : state) {
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
     std::atomic<int> failures{0};
@@ -294,8 +310,6 @@ void run_appends(benchmark::State& state, DurabilityMode mode) {
     report_appends(state, mode, lat, Clock::now() - start, failures.load(), AuditLogStats{},
                    log.stats());
   }
-  log.close();
-  std::filesystem::remove_all(root);
 }
 
 void BM_append_strict(benchmark::State& state) { run_appends(state, DurabilityMode::Strict); }
@@ -336,16 +350,15 @@ class ReadyCallers {
 // turn (append_deferred + flush(), as the gateway does), else each append is written on its own
 // (append()). Closed loop as above.
 void run_driven_appends(benchmark::State& state, DurabilityMode mode, int drivers) {
-  const int callers = static_cast<int>(state.range(0));
-  const int per_caller = static_cast<int>(state.range(1)) / callers;
-  const bool deferred = state.range(2) != 0;
-  const auto root = bench_root();
-  auto opened = open_closed_loop_log(state, root, mode);
-  if (!opened) {
+  const auto loop = open_closed_loop(state, mode);
+  if (!loop) {
     return;
   }
-  AuditLog& log = *opened;
-  const std::vector<DecisionEvent> events = closed_loop_events();
+  const int callers = loop->callers;
+  const int per_caller = loop->per_caller;
+  const bool deferred = state.range(2) != 0;
+  AuditLog& log = *loop->log;
+  const std::vector<DecisionEvent>& events = loop->events;
   for (auto _ : state) {
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
     std::vector<Clock::time_point> started(static_cast<std::size_t>(callers));
@@ -406,8 +419,6 @@ void run_driven_appends(benchmark::State& state, DurabilityMode mode, int driver
     report_appends(state, mode, lat, Clock::now() - start, failures.load(), stats_before,
                    log.stats());
   }
-  log.close();
-  std::filesystem::remove_all(root);
 }
 
 void BM_append_strict_2threads(benchmark::State& state) {
@@ -570,6 +581,11 @@ void BM_cedar_request_via_json_tree(benchmark::State& state) {
 
 }  // namespace
 
+// Every closed-loop and raw row: one run that times itself (the appends, not the set-up), in ms.
+void one_timed_run(benchmark::internal::Benchmark* b) {
+  b->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+}
+
 BENCHMARK(BM_cedar_request_jcs);
 BENCHMARK(BM_cedar_request_via_json_tree);
 BENCHMARK(BM_build_record);
@@ -579,23 +595,17 @@ BENCHMARK(BM_seal_record_small);
 BENCHMARK(BM_raw_write_fdatasync)
     ->Args({3000, 1536})
     ->Args({2000, 16 * 3264})  // one strict group of 16 decision records
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 BENCHMARK(BM_append_strict)
     ->Args({1, 3000})
     ->Args({4, 12000})
     ->Args({16, 40000})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 BENCHMARK(BM_append_batched)
     ->Args({1, 50000})
     ->Args({4, 100000})
     ->Args({16, 200000})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 // Args: logical callers, appends in all, deferred (0: append() each; 1: append_deferred() and one
 // flush() per driver turn). Two driver threads in every row of *_2threads, one in *_1thread (the
 // gateway's `threads: 1`: its I/O thread appends deferred and flushes once per event-loop turn).
@@ -604,29 +614,21 @@ BENCHMARK(BM_append_strict_2threads)
     ->Args({4, 12000, 1})
     ->Args({16, 40000, 0})
     ->Args({16, 40000, 1})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 BENCHMARK(BM_append_batched_2threads)
     ->Args({4, 100000, 0})
     ->Args({4, 100000, 1})
     ->Args({16, 200000, 0})
     ->Args({16, 200000, 1})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 BENCHMARK(BM_append_strict_1thread)
     ->Args({4, 12000, 1})
     ->Args({16, 40000, 1})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 BENCHMARK(BM_append_batched_1thread)
     ->Args({4, 100000, 1})
     ->Args({16, 200000, 1})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(one_timed_run);
 BENCHMARK(BM_verify)->Arg(100000)->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_verify_denied)->Arg(100000)->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_verify_outcome)->Arg(100000)->Iterations(3)->Unit(benchmark::kMillisecond);
