@@ -149,11 +149,31 @@ bool is_action_type(std::string_view type) {
 }
 
 const Value* find_field(const Value::Node& record, std::string_view key) {
-  const auto it = std::lower_bound(
-      record.fields.begin(), record.fields.end(), key,
-      [](const std::pair<std::string, Value>& f, std::string_view k) { return f.first < k; });
-  if (it == record.fields.end() || it->first != key) return nullptr;
-  return &it->second;
+  // Binary search, but most probes are decided by the first byte alone (context keys like
+  // "rate"/"route"/"session"/"time" mostly differ there), so that byte is compared inline and
+  // the full comparison (a memcmp call) runs only when it is equal; a match ends the search at
+  // once. Same order as the sort in Value::record: std::string's, bytes compared unsigned.
+  const auto& fields = record.fields;
+  const unsigned char first = key.empty() ? 0 : static_cast<unsigned char>(key.front());
+  std::size_t low = 0;
+  std::size_t high = fields.size();
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    const std::string& name = fields[mid].first;
+    int order = 0;
+    if (!name.empty() && !key.empty() && name.front() != key.front()) {
+      order = static_cast<unsigned char>(name.front()) < first ? -1 : 1;
+    } else {
+      order = std::string_view(name).compare(key);
+    }
+    if (order == 0) return &fields[mid].second;
+    if (order < 0) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return nullptr;
 }
 
 std::string EntityUid::to_string() const {

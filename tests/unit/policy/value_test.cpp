@@ -1,6 +1,9 @@
 // Values: constructors, set/record normalisation, and both JSON forms.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "policy/value_node.hpp"
 #include "portcullis/policy/value.hpp"
@@ -20,6 +23,37 @@ TEST_CASE("Records are keyed by name and a later duplicate key wins", "[policy][
                                  {"b", Value::integer(3)}});
   REQUIRE(r.node().fields.size() == 2);
   CHECK(find_field(r.node(), "b")->node().n == 3);
+}
+
+TEST_CASE("Record fields are found by exact key, whatever bytes the keys share",
+          "[policy][value]") {
+  // Keys that share first bytes, differ only in length, are empty or non-ASCII (bytes from
+  // 0x80 sort after ASCII), in records of every size from 0 to all of them.
+  const std::vector<std::string> keys = {"",     "a",     "ab",        "abc",  "b",
+                                         "rate", "route", "session",   "source_ip",
+                                         "time", "tls",   "\x7f",      "\xc3\xa9",
+                                         "\xef\xbf\xbd", "\xf0\x9f\x98\x80"};
+  const std::vector<std::string> absent = {"A",    "aa",   "abcd", "r",  "rat",  "s",
+                                           "sz",   "t",    "zzz",  "\x80", "\xc3", "\xff"};
+  for (std::size_t n = 0; n <= keys.size(); ++n) {
+    std::vector<std::pair<std::string, Value>> fields;
+    for (std::size_t i = 0; i < n; ++i) {
+      fields.emplace_back(keys[i], Value::integer(static_cast<std::int64_t>(i)));
+    }
+    const Value r = Value::record(std::move(fields));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const Value* found = find_field(r.node(), keys[i]);
+      if (i < n) {
+        REQUIRE(found != nullptr);
+        CHECK(found->node().n == static_cast<std::int64_t>(i));
+      } else {
+        CHECK(found == nullptr);
+      }
+    }
+    for (const auto& key : absent) {
+      CHECK(find_field(r.node(), key) == nullptr);
+    }
+  }
 }
 
 TEST_CASE("The default Value is the empty record", "[policy][value]") {
