@@ -1,7 +1,6 @@
 #include "net/siem_syslog_format.hpp"
 
-#include <chrono>
-#include <cstdio>
+#include "portcullis/common/utc_time.hpp"
 
 namespace portcullis::net::detail {
 
@@ -31,21 +30,7 @@ std::string escape_sd_param_value(std::string_view value) {
 }
 
 std::string format_syslog_timestamp(std::int64_t epoch_ms) {
-  if (epoch_ms <= 0) {
-    return "-";
-  }
-  using namespace std::chrono;
-  const sys_time<milliseconds> time{milliseconds(epoch_ms)};
-  const auto day = floor<days>(time);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> tod{time - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<long>(tod.hours().count()),
-                static_cast<long>(tod.minutes().count()), static_cast<long>(tod.seconds().count()),
-                static_cast<long>(tod.subseconds().count()));
-  return buffer;
+  return epoch_ms > 0 ? format_utc_millis(epoch_ms) : "-";
 }
 
 std::string format_syslog_message(const SyslogHeader& header, const audit::LogRecord& record) {
