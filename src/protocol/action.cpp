@@ -2,9 +2,13 @@
 #include "portcullis/protocol/action.hpp"
 
 #include "portcullis/common/ascii.hpp"
+#include "portcullis/protocol/strict_json.hpp"
 #include "protocol/extract_detail.hpp"
 
 namespace portcullis::protocol {
+
+Action::~Action() { release_json(context); }
+
 namespace detail {
 
 bool is_json_content_type(std::string_view content_type) {

@@ -96,7 +96,24 @@ Outcome<JsonRpcMessage> take_message(json& element) {
   return message;
 }
 
+// Frees a parsed document with release_json when it goes out of scope, whichever way out.
+class ReleasedOnExit {
+ public:
+  explicit ReleasedOnExit(json& document) : document_(document) {}
+  ReleasedOnExit(const ReleasedOnExit&) = delete;
+  ReleasedOnExit& operator=(const ReleasedOnExit&) = delete;
+  ~ReleasedOnExit() { release_json(document_); }
+
+ private:
+  json& document_;
+};
+
 }  // namespace
+
+JsonRpcMessage::~JsonRpcMessage() {
+  release_json(params);
+  release_json(result);
+}
 
 Outcome<JsonRpcMessage> parse_jsonrpc_message(const json& element) {
   json copy = element;
@@ -108,6 +125,7 @@ Outcome<JsonRpcBody> parse_jsonrpc(std::string_view body, const JsonRpcLimits& l
   if (!document) {
     return reject(RejectReason::ParseError, document.error().message);
   }
+  const ReleasedOnExit release(*document);
   JsonRpcBody out;
   if (!document->is_array()) {
     auto message = take_message(*document);

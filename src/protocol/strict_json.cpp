@@ -595,6 +595,24 @@ class StrictParser {
 
 }  // namespace
 
+void release_json(nlohmann::json& value) noexcept {
+  if (auto* object = value.get_ptr<json::object_t*>()) {
+    for (auto& member : *object) {
+      if (member.second.is_structured()) {
+        release_json(member.second);
+      }
+    }
+    object->clear();
+  } else if (auto* array = value.get_ptr<json::array_t*>()) {
+    for (auto& item : *array) {
+      if (item.is_structured()) {
+        release_json(item);
+      }
+    }
+    array->clear();
+  }
+}
+
 Result<nlohmann::json> parse_strict_json(std::string_view text, std::uint32_t max_depth) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {

@@ -2,7 +2,8 @@
 // parser it replaced (tests/unit/protocol/strict_json_reference.cpp). Both must give the same
 // verdict and the same DOM (number types and double bits included); the one known difference is
 // a NUL byte, which the new parser must always refuse (the old one read it as end of input).
-// An accepted document must also survive dump() -> parse -> dump() unchanged.
+// An accepted document must also survive dump() -> parse -> dump() unchanged, and
+// release_json must empty it.
 // Input layout: byte 0 chooses the depth limit (1..64); the rest is the JSON text.
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "portcullis/protocol/strict_json.hpp"
 #include "unit/protocol/strict_json_reference.hpp"
@@ -53,5 +55,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text_out = now->dump();
   const auto again = parse_strict_json(text_out, max_depth);
   check(again && again->dump() == text_out, "dump() does not read back the same");
+  // release_json (how the gateway frees its documents) leaves a leaf as it was and a container
+  // empty, and the tree is then freed normally (ASan checks every node is freed once).
+  nlohmann::json released = std::move(*again);
+  portcullis::protocol::release_json(released);
+  check(released.is_structured() ? released.empty() : released.dump() == text_out,
+        "release_json did not empty the tree");
   return 0;
 }

@@ -55,6 +55,14 @@ struct Action {
   // {"path": ..., "query": ...} | {} .
   nlohmann::json context = nlohmann::json::object();
   std::uint32_t batch_index = 0;      // position in the batch (0 when not a batch)
+
+  Action() = default;
+  Action(const Action&) = default;
+  Action(Action&&) noexcept = default;
+  Action& operator=(const Action&) = default;
+  Action& operator=(Action&&) noexcept = default;
+  // Frees the context with release_json (strict_json.hpp): cheaper than nlohmann's own.
+  ~Action();
 };
 
 // The request facts extraction needs; views into the caller's request (Beast-free).

@@ -30,6 +30,14 @@ struct JsonRpcMessage {
   std::optional<nlohmann::json> id;     // requests and responses (a response's id may be null)
   nlohmann::json params;                // null when absent (requests/notifications)
   nlohmann::json result;                // responses: the result, or {"error": error} on error
+
+  JsonRpcMessage() = default;
+  JsonRpcMessage(const JsonRpcMessage&) = default;
+  JsonRpcMessage(JsonRpcMessage&&) noexcept = default;
+  JsonRpcMessage& operator=(const JsonRpcMessage&) = default;
+  JsonRpcMessage& operator=(JsonRpcMessage&&) noexcept = default;
+  // Frees params and result with release_json (strict_json.hpp): cheaper than nlohmann's own.
+  ~JsonRpcMessage();
 };
 
 struct JsonRpcBody {

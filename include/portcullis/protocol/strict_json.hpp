@@ -25,4 +25,12 @@ namespace portcullis::protocol {
 [[nodiscard]] Result<nlohmann::json> parse_strict_json(std::string_view text,
                                                        std::uint32_t max_depth);
 
+// Empties `value` bottom-up (children before the object or array holding them), leaving it an
+// empty object or array, or the leaf it was. nlohmann's destructor frees a tree without
+// recursion: it moves every child of an object or array onto a heap-allocated stack first,
+// which costs one allocation and one move per node; a tree emptied this way first is freed
+// node by node in place. Recursive: for trees no deeper than the parser's max_depth, as every
+// tree built from a request or answer body is.
+void release_json(nlohmann::json& value) noexcept;
+
 }  // namespace portcullis::protocol

@@ -1,6 +1,8 @@
 #include "portcullis/protocol/action.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <utility>
 
 using namespace portcullis;
 using namespace portcullis::protocol;
@@ -362,4 +364,27 @@ TEST_CASE("The tools/list probe is the tools/call a filter decides on", "[protoc
   CHECK(probe.action == "tools/call");
   CHECK(probe.resource == policy::EntityUid{"Tool", "tools/echo"});
   CHECK(probe.context == json::parse(R"({"input":{}})"));
+}
+
+TEST_CASE("An action copied or moved keeps its whole context (its destructor only frees it)",
+          "[protocol][mcp]") {
+  const std::string body =
+      R"({"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"echo",)"
+      R"("arguments":{"deep":{"list":[1,{"x":"a string longer than fifteen bytes"}]}}}})";
+  const json expected = json::parse(R"({"input":{"deep":{"list":[1,{"x":"a string longer than fifteen bytes"}]}}})");
+  Action copy;
+  {
+    auto extraction = post(kMcp, body);
+    REQUIRE(extraction);
+    copy = extraction->actions.front();  // copy-assigned; the extraction is freed after
+    CHECK(extraction->actions.front().context == expected);
+  }
+  CHECK(copy.context == expected);
+  Action moved(std::move(copy));
+  CHECK(moved.context == expected);
+  CHECK(moved.tool_name == "echo");
+  Action assigned;
+  assigned = std::move(moved);
+  CHECK(assigned.context == expected);
+  CHECK(assigned.jsonrpc_id == json("c1"));
 }

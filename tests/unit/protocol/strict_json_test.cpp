@@ -117,3 +117,33 @@ TEST_CASE("Many keys in one object are checked in linear time", "[protocol][json
   CHECK(parse_strict_json(text + "}", 64));
   CHECK_FALSE(parse_strict_json(text + ",\"19999\":1}", 64));
 }
+
+TEST_CASE("release_json empties a tree bottom-up and leaves leaves as they are",
+          "[protocol][json]") {
+  using portcullis::protocol::release_json;
+  const std::string texts[] = {
+      R"({"a":{"b":[1,{"c":[[],{}]},"long string beyond the small-string buffer"]},"d":null})",
+      R"([[[[1]]],{"x":{"y":{"z":"w"}}},[],{}])",
+      R"({})", R"([])",
+  };
+  for (const auto& text : texts) {
+    INFO(text);
+    auto document = parse_strict_json(text, 64);
+    REQUIRE(document);
+    const bool was_object = document->is_object();
+    release_json(*document);
+    CHECK(document->empty());
+    CHECK(document->is_object() == was_object);
+    CHECK(document->is_array() == !was_object);
+  }
+  const std::string leaves[] = {R"("a string longer than fifteen bytes")", "1", "-2", "1.5",
+                                "true", "null"};
+  for (const auto& text : leaves) {
+    INFO(text);
+    auto leaf = parse_strict_json(text, 64);
+    REQUIRE(leaf);
+    const nlohmann::json before = *leaf;
+    release_json(*leaf);
+    CHECK(*leaf == before);
+  }
+}
