@@ -2,11 +2,12 @@
 #include "portcullis/protocol/cedar_request.hpp"
 
 #include <array>
-#include <cstdio>
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
+
+#include "portcullis/common/utc_time.hpp"
 
 namespace portcullis::protocol {
 namespace {
@@ -158,17 +159,7 @@ LocalTimeValues local_time_values(std::chrono::system_clock::time_point when,
 
 std::string cedar_datetime(std::chrono::system_clock::time_point when) {
   using namespace std::chrono;
-  const auto ms = time_point_cast<milliseconds>(when);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> tod{ms - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
-                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
-                static_cast<int>(tod.subseconds().count()));
-  return buffer;
+  return format_utc_millis(time_point_cast<milliseconds>(when).time_since_epoch().count());
 }
 
 Result<policy::Request> build_cedar_request(const Action& action, const RequestFacts& facts,
