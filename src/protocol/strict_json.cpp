@@ -14,7 +14,7 @@
 //   to build the nlohmann::json and to find duplicate keys (two passes, and the allocations of
 //   the DOM are the same), its errors carry no byte offset, it needs a padded copy of the body,
 //   and it would be a new dependency. Not measured.
-// Here strings without escapes (nearly all of them) are checked eight bytes at a time and
+// Here strings without escapes (nearly all of them) are checked 16 bytes at a time and
 // copied once, straight into the DOM; duplicate keys are found with a string_view lookup in
 // the object being built; integers are accumulated with an overflow check.
 #include "portcullis/protocol/strict_json.hpp"
@@ -30,6 +30,9 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "portcullis/common/ascii.hpp"
 #include "portcullis/common/jcs_text.hpp"
@@ -154,13 +157,15 @@ class StrictParser {
         return false;
       }
       // Keys are compared after unescaping ("a" and "\u0061" collide), against the keys of
-      // this object only; std::less<> lets the lookup take the view without a copy.
-      auto slot = members.lower_bound(key);
-      if (slot != members.end() && slot->first == key) {
+      // this object only. One search: emplace_hint inserts nothing when the key is there
+      // already, so an unchanged size is a duplicate (the hint, the end, makes keys that come
+      // in order cost one comparison).
+      const std::size_t before = members.size();
+      const auto slot = members.emplace_hint(members.end(), std::piecewise_construct,
+                                             std::forward_as_tuple(key), std::forward_as_tuple());
+      if (members.size() == before) {
         return refuse("duplicate object key \"" + printable(key) + "\"");
       }
-      slot = members.emplace_hint(slot, std::piecewise_construct, std::forward_as_tuple(key),
-                                  std::forward_as_tuple());
       skip_whitespace();
       if (p_ == end_ || *p_ != ':') {
         return refuse_expected("':'");
@@ -285,9 +290,28 @@ class StrictParser {
     }
   }
 
-  // Advances over bytes that need no attention (not '"', '\\', a control or non-ASCII), eight
-  // at a time.
+  // Advances over bytes that need no attention (not '"', '\\', a control or non-ASCII),
+  // sixteen at a time with SSE2 (every x86-64), then eight at a time.
   void skip_plain_ascii() {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end_ - p_ >= 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      // Compared as signed bytes, 0x80..0xFF are negative: one "less than 0x20" finds both
+      // the control characters and the non-ASCII bytes.
+      const __m128i special =
+          _mm_or_si128(_mm_cmplt_epi8(bytes, space),
+                       _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+      if (mask != 0) {
+        p_ += __builtin_ctz(mask);
+        return;
+      }
+      p_ += 16;
+    }
+#endif
     constexpr std::uint64_t kHigh = 0x8080808080808080ull;
     while (end_ - p_ >= 8) {
       const std::uint64_t word = load_8_bytes(p_);

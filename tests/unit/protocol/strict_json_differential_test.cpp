@@ -144,3 +144,32 @@ TEST_CASE("The strict parser gives the previous parser's verdict and DOM on muta
 }
 
 }  // namespace
+
+TEST_CASE("The strict parser agrees with the previous parser wherever a special byte falls in "
+          "the 16- and 8-byte blocks strings are scanned in",
+          "[protocol][json]") {
+  // Each byte the string scan must stop at — the closing quote, an escape, a raw control
+  // character, the lead of a valid and of an invalid UTF-8 sequence, DEL (plain) — at every
+  // offset 0..40 of a string, as a value and as a key, with the input ending right after the
+  // string or well after it (the block loops only run while 16 or 8 bytes are left).
+  const std::string specials[] = {"", "\\n", "\\u00e9", "\x01", "\xC3\xA9", "\xE2\x82\xAC",
+                                  "\xF0\x9F\x98\x80", "\xC3", "\x80", "\xFF", "\x7F", "\\"};
+  int accepted = 0;
+  int inputs = 0;
+  for (const auto& special : specials) {
+    for (std::size_t offset = 0; offset <= 40; ++offset) {
+      const std::string text = std::string(offset, 'a') + special + "bc";
+      for (const std::string& input :
+           {"\"" + text + "\"", "[\"" + text + "\"]", "{\"" + text + "\":1}",
+            "{\"" + text + "\":\"" + text + "\",\"z\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14]}"}) {
+        INFO(input);
+        CHECK(difference(input, 64, &accepted) == "");
+        ++inputs;
+      }
+    }
+  }
+  // Most of them are JSON (only the raw control byte, the bad UTF-8 and the lone backslash are
+  // not), so both verdicts are exercised.
+  CHECK(accepted > inputs / 2);
+  CHECK(accepted < inputs);
+}
