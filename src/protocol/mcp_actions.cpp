@@ -31,6 +31,18 @@ Outcome<json> arguments(JsonRpcMessage& message) {
   return std::move(*it);
 }
 
+// The action's context as {name: value}. An Action starts with an empty object as its context,
+// so the member goes straight into it instead of into a second object built from an
+// initializer list and moved over the first.
+void set_context(Action& action, const char* name, json value) {
+  if (auto* members = action.context.get_ptr<json::object_t*>()) {
+    members->clear();
+    members->emplace(name, std::move(value));
+    return;
+  }
+  action.context = json::object({{name, std::move(value)}});
+}
+
 // tools/call and prompts/get: the resource is the route's `type` entity named by params.name and
 // the context's input is params.arguments. Returns the name.
 Outcome<std::string> named_call(const config::Route& route, JsonRpcMessage& message,
@@ -44,7 +56,7 @@ Outcome<std::string> named_call(const config::Route& route, JsonRpcMessage& mess
     return tl::unexpected(input.error());
   }
   action.resource = policy::EntityUid{type, route.name + "/" + *name};
-  action.context = json::object({{"input", std::move(*input)}});
+  set_context(action, "input", std::move(*input));
   return name;
 }
 
@@ -56,7 +68,7 @@ Outcome<Action> mcp_action(const config::Route& route, JsonRpcMessage& message) 
     action.kind = ActionKind::Response;
     action.action = "response";
     action.resource = server;
-    action.context = json::object({{"params", std::move(message.result)}});
+    set_context(action, "params", std::move(message.result));
     return action;
   }
   action.kind = message.kind == MessageKind::Request ? ActionKind::Request
@@ -87,8 +99,8 @@ Outcome<Action> mcp_action(const config::Route& route, JsonRpcMessage& message) 
     return action;
   }
   action.resource = server;
-  action.context = json::object(
-      {{"params", message.params.is_null() ? json::object() : std::move(message.params)}});
+  set_context(action, "params",
+              message.params.is_null() ? json::object() : std::move(message.params));
   return action;
 }
 
