@@ -225,13 +225,53 @@ void append_value(std::string& out, const Value& value) {
   out += "null";
 }
 
+// The context record. Its members that repeat from request to request (the TLS record, the
+// session, the source address, the route: protocol/cedar_request.cpp reuses their Values while
+// their inputs are equal) are usually the very node the previous request on this thread had at
+// the same position, so each member's text is kept per thread with a reference to its node and
+// copied when the node is the same. Values are immutable, so one node always has one text; the
+// kept reference stops the node from being freed and another allocated at its address while its
+// text is kept. Keys needing UTF-16 order (never a gateway context's) take the general path.
+void append_context(std::string& out, const Value& context) {
+  const auto& n = context.node();
+  if (n.kind != Kind::Record ||
+      std::any_of(n.fields.begin(), n.fields.end(),
+                  [](const auto& f) { return needs_utf16_order(f.first); })) {
+    append_value(out, context);
+    return;
+  }
+  struct MemberText {
+    Value value;
+    std::string text;  // "" until written: no Value's text is empty
+  };
+  thread_local std::vector<MemberText> previous;
+  if (previous.size() < n.fields.size()) previous.resize(n.fields.size());
+  out.push_back('{');
+  for (std::size_t k = 0; k < n.fields.size(); ++k) {
+    if (k != 0) out.push_back(',');
+    append_jcs_string(out, n.fields[k].first);
+    out.push_back(':');
+    const Value& member = n.fields[k].second;
+    MemberText& kept = previous[k];
+    if (!kept.text.empty() && &kept.value.node() == &member.node()) {
+      out += kept.text;
+      continue;
+    }
+    const std::size_t start = out.size();
+    append_value(out, member);
+    kept.value = member;
+    kept.text.assign(out, start, std::string::npos);
+  }
+  out.push_back('}');
+}
+
 }  // namespace
 
 void append_request_jcs(std::string& out, const Request& request) {
   out += "{\"action\":";
   append_uid(out, request.action);
   out += ",\"context\":";
-  append_value(out, request.context);
+  append_context(out, request.context);
   out += ",\"principal\":";
   append_uid(out, request.principal);
   out += ",\"resource\":";

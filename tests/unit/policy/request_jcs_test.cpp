@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -173,6 +174,56 @@ TEST_CASE("request_to_jcs writes entities, sets and extension values in their JS
   CHECK(jcs.find(R"("ip":{"__extn":{"arg":"10.1.2.0/24","fn":"ip"}})") != std::string::npos);
   CHECK(jcs.find(R"("nested":{"deep":{"x":false}})") != std::string::npos);
   CHECK(jcs.starts_with(R"({"action":{"id":"tools/call","type":"Action"},"context":{)"));
+}
+
+}  // namespace
+}  // namespace portcullis::policy
+
+namespace portcullis::policy {
+namespace {
+
+// request_to_jcs keeps, per thread, the text of the previous request's context members by node
+// (src/policy/request.cpp, append_context). Whatever was written before, each text must be the
+// canonical one.
+TEST_CASE("request_to_jcs writes reused, rebuilt, moved and empty context members exactly",
+          "[policy][request][jcs]") {
+  const Value tls = Value::record({{"issuer", Value::string("CN=ca")},
+                                   {"sans", Value::set({Value::string("spiffe://x/a")})},
+                                   {"subject", Value::string("CN=a \"quoted\"")}});
+  const Value tls_equal = Value::record({{"issuer", Value::string("CN=ca")},
+                                         {"sans", Value::set({Value::string("spiffe://x/a")})},
+                                         {"subject", Value::string("CN=a \"quoted\"")}});
+  const Value other = Value::record({{"issuer", Value::string("CN=other")}});
+  const Value ip = extension("ip", "10.1.2.3");
+  const std::vector<std::vector<std::pair<std::string, Value>>> contexts = {
+      {{"a", Value()}, {"b", tls}},                              // empty record first
+      {{"a", Value()}, {"b", tls}},                              // both reused
+      {{"a", tls}, {"b", Value()}},                              // swapped positions
+      {{"a", tls_equal}, {"b", other}, {"c", ip}},               // equal content, new node; longer
+      {{"a", tls_equal}, {"b", other}, {"c", ip}},               // all reused
+      {{"a", other}},                                            // shorter
+      {{"a", other}, {"b", tls}, {"c", Value::integer(7)}},      // the third slot kept ip's text
+      {},                                                        // empty context
+      {{"a", Value::string("")}, {"b", Value::set({})}},         // empty string and set
+      {{"a", Value::string("")}, {"b", Value::set({})}},
+  };
+  // The contexts whose text differs from the canonical one (Catch2 asserts on the test's thread
+  // only, so the fresh thread below reports through this list).
+  const auto wrong_texts = [&contexts] {
+    std::vector<std::size_t> wrong;
+    for (std::size_t i = 0; i < contexts.size(); ++i) {
+      const Request request = request_with(Value::record(contexts[i]));
+      if (request_to_jcs(request) != via_json_tree(request)) wrong.push_back(i);
+    }
+    return wrong;
+  };
+  CHECK(wrong_texts().empty());
+  CHECK(wrong_texts().empty());  // again, with the text of the last context kept
+  // On a fresh thread nothing is kept yet: an empty record member first of all.
+  std::vector<std::size_t> wrong_on_fresh_thread{999};
+  std::thread fresh([&] { wrong_on_fresh_thread = wrong_texts(); });
+  fresh.join();
+  CHECK(wrong_on_fresh_thread.empty());
 }
 
 }  // namespace
