@@ -5,7 +5,9 @@
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "portcullis/common/utc_time.hpp"
 
@@ -125,6 +127,17 @@ Value session_record(const SessionFacts& session) {
                              }));
 }
 
+// The rate counters: new for every request. The fields are emplaced, not copied from an
+// initializer list (whose elements are const: both keys, longer than the small-string buffer,
+// would be allocated twice).
+Value rate_record(const RateFacts& rate) {
+  std::vector<std::pair<std::string, Value>> fields;
+  fields.reserve(2);
+  fields.emplace_back("agent_per_minute", Value::integer(rate.agent_per_minute));
+  fields.emplace_back("resource_per_minute", Value::integer(rate.resource_per_minute));
+  return Value::record(std::move(fields));
+}
+
 // context.hour and context.weekday for `when` in `zone`. Zone offsets and their transitions are
 // whole seconds, so both are the same for every instant of one UTC second: they are computed
 // once per second and zone. The zone is keyed by its name, which is all TimeZone::locate reads,
@@ -188,10 +201,7 @@ Result<policy::Request> build_cedar_request(const Action& action, const RequestF
   // too) are merged in between, so the context arrives sorted and Value::record does not sort.
   std::array<std::pair<std::string_view, Value>, 8> common{{
       {"hour", std::move(local.hour)},
-      {"rate", Value::record({
-                   {"agent_per_minute", Value::integer(rate.agent_per_minute)},
-                   {"resource_per_minute", Value::integer(rate.resource_per_minute)},
-               })},
+      {"rate", rate_record(rate)},
       {"route", route_value(facts.route)},
       {"session", session_record(facts.session)},
       {"source_ip", std::move(*ip)},

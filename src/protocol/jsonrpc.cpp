@@ -3,6 +3,8 @@
 #include "portcullis/protocol/jsonrpc.hpp"
 
 #include <set>
+#include <string>
+#include <utility>
 
 #include "portcullis/protocol/strict_json.hpp"
 
@@ -41,7 +43,7 @@ Outcome<JsonRpcMessage> take_message(json& element) {
     if (!method->is_string()) {
       return reject(RejectReason::InvalidRequest, "\"method\" must be a string");
     }
-    message.method = method->get<std::string>();
+    message.method = std::move(*method->get_ptr<std::string*>());  // checked: a string
     if (params != element.end()) {
       if (!params->is_object() && !params->is_array()) {
         return reject(RejectReason::InvalidRequest, "\"params\" must be an object or an array");
@@ -56,7 +58,7 @@ Outcome<JsonRpcMessage> take_message(json& element) {
       return reject(RejectReason::InvalidRequest, "\"id\" must be a string or an integer");
     }
     message.kind = MessageKind::Request;
-    message.id = *id;
+    message.id = std::move(*id);
     return message;
   }
 
@@ -92,7 +94,7 @@ Outcome<JsonRpcMessage> take_message(json& element) {
     message.result = std::move(*result);
   }
   message.kind = MessageKind::Response;
-  message.id = *id;
+  message.id = std::move(*id);
   return message;
 }
 
