@@ -433,7 +433,7 @@ Result<Value> from_json(const nlohmann::json& json, int depth_left) {
         return fail("number " + json.dump() + " is not an integer (Cedar has no floats)");
       }
     case nlohmann::json::value_t::string:
-      return Value::string(json.get<std::string>());
+      return Value::string(*json.get_ptr<const std::string*>());
     case nlohmann::json::value_t::array: {
       std::vector<Value> elements;
       elements.reserve(json.size());
