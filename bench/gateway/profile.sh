@@ -23,6 +23,9 @@
 #                                       # request (user space), counted only during the load —
 #                                       # exact and independent of other load on the machine,
 #                                       # unlike CPU time; the profile is in /tmp/callgrind.out.1
+#   OUT_PREFIX=/tmp/mine CALLGRIND=1 ...  # outputs as /tmp/mine-callgrind.out.1, /tmp/mine-perf.data,
+#                                       # /tmp/mine-strace.txt (default prefix /tmp/: the names above),
+#                                       # so two people profiling at once do not overwrite each other
 #
 # Pinning: ab on CPU 0 (LOADGEN_CPU), gateway and upstream wherever the scheduler puts them
 # unless PROXY_CPU is set. Needs nginx, ab (apache2-utils), envsubst; the machine should be
@@ -37,6 +40,8 @@ CONC=${CONC:-8}
 LOADGEN_CPU=${LOADGEN_CPU:-0}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18999}
 GATEWAY_PORT=${GATEWAY_PORT:-19555}
+OUT_PREFIX=${OUT_PREFIX:-/tmp/}
+[[ $OUT_PREFIX == */ ]] || OUT_PREFIX=$OUT_PREFIX-
 [[ -x $BIN ]] || { echo "profile.sh: $BIN is not built" >&2; exit 2; }
 
 RUN=$(mktemp -d)
@@ -64,9 +69,9 @@ envsubst <"$HERE/gateway.yaml.in" >"$RUN/gateway/gw.yaml"
 launch=()
 [[ -n ${PROXY_CPU:-} ]] && launch=(taskset -c "$PROXY_CPU")
 if [[ -n ${CALLGRIND:-} ]]; then
-  rm -f /tmp/callgrind.out /tmp/callgrind.out.*
+  rm -f "${OUT_PREFIX}callgrind.out" "${OUT_PREFIX}callgrind.out".*
   launch+=(valgrind -q --tool=callgrind --instr-atstart=no
-           --callgrind-out-file=/tmp/callgrind.out)
+           "--callgrind-out-file=${OUT_PREFIX}callgrind.out")
 fi
 "${launch[@]}" "$BIN" serve --config "$RUN/gateway/gw.yaml" 2>"$RUN/err.log" &
 gw=$!
@@ -87,16 +92,16 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 before=$(cpu_ticks)
 tracer=
 if [[ -n ${PERF:-} ]]; then
-  perf record -F "${PERF_FREQ:-500}" ${PERF_CALLGRAPH:---call-graph dwarf,16384} -o /tmp/perf.data -p "$gw" -- sleep 3 \
+  perf record -F "${PERF_FREQ:-500}" ${PERF_CALLGRAPH:---call-graph dwarf,16384} -o "${OUT_PREFIX}perf.data" -p "$gw" -- sleep 3 \
     >/dev/null 2>&1 &
   tracer=$!
 fi
 if [[ -n ${STRACE:-} ]]; then
-  strace -c -f -p "$gw" -o /tmp/strace.txt &
+  strace -c -f -p "$gw" -o "${OUT_PREFIX}strace.txt" &
   tracer=$!
   sleep 0.5
 elif [[ -n ${TIMELINE:-} ]]; then
-  strace -f -tt -T -p "$gw" -o /tmp/strace-timeline.txt &
+  strace -f -tt -T -p "$gw" -o "${OUT_PREFIX}strace-timeline.txt" &
   tracer=$!
   sleep 0.5
 fi
@@ -107,7 +112,7 @@ after=$(cpu_ticks)
 if [[ -n ${CALLGRIND:-} ]]; then
   callgrind_control -d "$gw" >/dev/null 2>&1
   sleep 1
-  ir=$(callgrind_annotate /tmp/callgrind.out.1 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' || true)
+  ir=$(callgrind_annotate "${OUT_PREFIX}callgrind.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' || true)
   echo "callgrind: ${ir:-?} instructions for $NREQ requests => $((${ir:-0} / NREQ)) instructions/request"
 fi
 
