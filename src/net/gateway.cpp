@@ -47,6 +47,28 @@ void arm_timer_anchor(asio::steady_timer& anchor) {
   });
 }
 
+// How many threads run the io_context: GatewayOptions::threads when set, else the config's
+// `threads`, else one per core. Fixed for the gateway's life (a reload does not change it).
+std::uint32_t io_thread_count(const GatewayOptions& options) {
+  std::uint32_t threads = options.threads > 0 ? options.threads : options.config->threads;
+  if (threads == 0) {
+    threads = std::max(1U, std::thread::hardware_concurrency());
+  }
+  return threads;
+}
+
+// With one I/O thread the io_context is told so (BOOST_ASIO_CONCURRENCY_HINT_1): handlers that
+// the I/O thread itself posts (a cancelled timeout's completion, a TLS operation's completion,
+// the audit flush, a decision's completion) then go to that thread's private queue without the
+// scheduler's mutex and without waking anyone. The hint keeps the scheduler's and the reactor's
+// locking on (only BOOST_ASIO_CONCURRENCY_HINT_UNSAFE* turn it off), so other threads — the
+// audit writer posting a strict-mode completion, the control pool, shutdown() — still post
+// through the locked queue as before. With more threads: Asio's default.
+std::unique_ptr<asio::io_context> make_io_context(std::uint32_t io_threads) {
+  return io_threads == 1 ? std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_1)
+                         : std::make_unique<asio::io_context>();
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -125,9 +147,10 @@ admin::AuditSinkSnapshot sink_snapshot(const SiemSinkStatus& status) {
 
 struct Gateway::Impl {
   GatewayOptions options;
+  std::uint32_t io_threads = io_thread_count(options);  // see io_thread_count
   // Destroyed explicitly in ~Gateway (after the listeners and pools, before the state its
   // pending handlers point into).
-  std::unique_ptr<asio::io_context> ioc_owner = std::make_unique<asio::io_context>();
+  std::unique_ptr<asio::io_context> ioc_owner = make_io_context(io_threads);
   asio::io_context& ioc = *ioc_owner;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
@@ -277,10 +300,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, Diagnos
 Result<void> Gateway::start() {
   Impl& impl = *impl_;
   const auto& config = *impl.options.config;
-  std::uint32_t threads = impl.options.threads > 0 ? impl.options.threads : config.threads;
-  if (threads == 0) {
-    threads = std::max(1U, std::thread::hardware_concurrency());
-  }
+  const std::uint32_t threads = impl.io_threads;
   for (auto& data : impl.listeners) {
     auto endpoint = listen_endpoint(data.address.host, data.address.port);
     if (!endpoint) {
