@@ -214,7 +214,8 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, Diagnos
   }
   auto impl = std::make_unique<Impl>(std::move(options));
   const auto& config = *impl->options.config;
-  auto runtime = build_runtime(impl->options.config, impl->ioc.get_executor(), diagnostics);
+  auto runtime = build_runtime(impl->options.config, impl->ioc.get_executor(), impl->io_threads,
+                               diagnostics);
   if (!runtime) {
     return fail("cannot load the configuration:\n" + join(diagnostics));
   }
@@ -399,7 +400,7 @@ Result<std::string> Gateway::reload(const std::string& by) {
   if (!protocol::check_config_files(**config, diagnostics)) {
     return fail_reload(join(diagnostics));
   }
-  auto runtime = build_runtime(*config, impl.ioc.get_executor(), diagnostics);
+  auto runtime = build_runtime(*config, impl.ioc.get_executor(), impl.io_threads, diagnostics);
   if (!runtime) {
     return fail_reload(join(diagnostics).empty() ? runtime.error().message : join(diagnostics));
   }

@@ -15,6 +15,7 @@ UpstreamPool* Runtime::pool(std::string_view route) const {
 
 Result<std::shared_ptr<const Runtime>> build_runtime(std::shared_ptr<const config::Config> config,
                                                      boost::asio::any_io_executor executor,
+                                                     std::uint32_t io_threads,
                                                      Diagnostics& diagnostics) {
   auto loaded = protocol::load_policies(*config, diagnostics);
   if (!loaded) {
@@ -38,7 +39,7 @@ Result<std::shared_ptr<const Runtime>> build_runtime(std::shared_ptr<const confi
       }
       tls = std::move(*context);
     }
-    runtime->pools.emplace(route.name, std::make_shared<UpstreamPool>(executor, route, tls));
+    runtime->pools.emplace(route.name, std::make_shared<UpstreamPool>(executor, io_threads != 1, route, tls));
   }
   if (!ok) {
     return fail("upstream TLS configuration failed");

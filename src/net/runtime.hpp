@@ -36,9 +36,10 @@ struct Runtime {
 
 // Loads policies and entities named by `config`, compiles them, and prepares an upstream pool
 // per route (TLS contexts included). Every problem goes to `diagnostics`; nothing partial is
-// returned. `executor` is where new upstream connections live.
+// returned. `executor` is where new upstream connections live (each on a strand of its own when
+// `io_threads` > 1; see UpstreamPool).
 [[nodiscard]] Result<std::shared_ptr<const Runtime>> build_runtime(
     std::shared_ptr<const config::Config> config, boost::asio::any_io_executor executor,
-    Diagnostics& diagnostics);
+    std::uint32_t io_threads, Diagnostics& diagnostics);
 
 }  // namespace portcullis::net

@@ -14,9 +14,10 @@ namespace portcullis::net {
 
 using tcp = asio::ip::tcp;
 
-UpstreamPool::UpstreamPool(asio::any_io_executor executor, const config::Route& route,
-                           std::shared_ptr<asio::ssl::context> tls)
+UpstreamPool::UpstreamPool(asio::any_io_executor executor, bool strand_per_connection,
+                           const config::Route& route, std::shared_ptr<asio::ssl::context> tls)
     : executor_(std::move(executor)),
+      strand_per_connection_(strand_per_connection),
       url_(route.upstream),
       connect_timeout_(route.connect_timeout),
       response_timeout_(route.response_timeout),
@@ -58,8 +59,9 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
  public:
   ConnectOp(UpstreamPool& pool, asio::any_io_executor handler_executor, ConnectDone done)
       : pool_(pool),
-        strand_(asio::make_strand(pool.executor_)),
-        resolver_(strand_),
+        io_executor_(pool.strand_per_connection_ ? asio::any_io_executor(asio::make_strand(pool.executor_))
+                                                 : pool.executor_),
+        resolver_(io_executor_),
         handler_executor_(std::move(handler_executor)),
         done_(std::move(done)) {}
 
@@ -73,7 +75,7 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
     if (ec) {
       return finish(admin::UpstreamErrorKind::Connect, "resolve " + pool_.url_.host + ": " + ec.message());
     }
-    beast::tcp_stream tcp_stream(strand_);
+    beast::tcp_stream tcp_stream(io_executor_);
     tcp_stream.expires_after(pool_.connect_timeout_);
     if (pool_.url_.scheme == "https") {
       connection_ = std::make_unique<UpstreamConnection>(std::move(tcp_stream), *pool_.tls_);
@@ -136,7 +138,7 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   }
 
   UpstreamPool& pool_;
-  asio::strand<asio::any_io_executor> strand_;
+  asio::any_io_executor io_executor_;  // the connection's own strand, or the io_context's executor
   tcp::resolver resolver_;
   asio::any_io_executor handler_executor_;
   ConnectDone done_;

@@ -141,3 +141,25 @@ TEST_CASE("with one I/O thread, calls on several connections are decided, record
   REQUIRE(decisions.size() == 7);
   CHECK(decisions.back().disposition == portcullis::audit::Disposition::Blocked);
 }
+
+TEST_CASE("with one I/O thread, a slow upstream still gives 504 and a trickled head is still cut",
+          "[gateway][forward][upstream][limits]") {
+  // One I/O thread: the io_context runs with concurrency hint 1 and upstream connections live on
+  // its executor (no strand). The deadlines are enforced exactly as with more threads.
+  GatewayFixture gw({.limits_yaml = "  header_timeout: 300ms\n",
+                     .route_extra_yaml = "    response_timeout: 200ms\n",
+                     .io_threads = 1});
+  gw.upstream().set_handler([](const ReceivedRequest&, UpstreamWriter& writer) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    writer.respond(200, "application/json", "{}");
+  });
+  auto client = gw.agent_a();
+  auto response = client->request("GET", "/api/slow", "");
+  CHECK(response.result_int() == 504);
+  CHECK(response[boost::beast::http::field::content_type] == "application/problem+json");
+
+  auto loris = gw.agent_a();
+  loris->send_raw("POST /mcp HTTP/1.1\r\n");
+  CHECK(loris->closed_by_peer(std::chrono::seconds(2)));
+  CHECK(gw.upstream().count() == 1);  // only the slow call reached it
+}
