@@ -1,5 +1,7 @@
 #include "net/listener.hpp"
 
+#include "net/connection_executor.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <spdlog/spdlog.h>
@@ -9,7 +11,7 @@ using tcp = asio::ip::tcp;
 
 Listener::Listener(asio::io_context& ioc, std::uint32_t io_threads, OnAccept on_accept)
     : ioc_(ioc),
-      strand_per_connection_(io_threads != 1),
+      strand_per_connection_(needs_strand_per_connection(io_threads)),
       strand_(asio::make_strand(ioc)),
       acceptor_(strand_),
       on_accept_(std::move(on_accept)) {}
@@ -50,12 +52,7 @@ void Listener::do_accept() {
   if (!acceptor_.is_open()) {
     return;
   }
-  // Each connection gets its own strand (CONVENTIONS.md "one strand per connection"), which with
-  // one I/O thread is the io_context's own executor (see listener.hpp).
-  const asio::any_io_executor executor =
-      strand_per_connection_ ? asio::any_io_executor(asio::make_strand(ioc_))
-                             : asio::any_io_executor(ioc_.get_executor());
-  acceptor_.async_accept(executor,
+  acceptor_.async_accept(connection_executor(ioc_.get_executor(), strand_per_connection_),
                          beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 

@@ -1,10 +1,9 @@
 // Listener: accepts TCP connections on one address and starts a session for each on its own
 // strand. Refuses connections beyond limits.max_connections (closed at once, logged).
 //
-// Threading: the acceptor runs on its own strand; stop() may be called from any thread. When a
-// single thread runs the io_context, every handler already runs one at a time (Asio's "implicit
-// strand"), so the connections get the io_context's executor itself: the same ordering
-// guarantee without a strand's queue, lock and extra scheduler trip per completion.
+// Threading: the acceptor runs on its own strand; stop() may be called from any thread. Each
+// connection runs on connection_executor (connection_executor.hpp): its own strand, or the
+// io_context's executor when a single thread runs it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -1,5 +1,6 @@
 #include "net/runtime.hpp"
 
+#include "net/connection_executor.hpp"
 #include "net/tls_context.hpp"
 #include "net/upstream_pool.hpp"
 #include "portcullis/protocol/config_check.hpp"
@@ -39,7 +40,9 @@ Result<std::shared_ptr<const Runtime>> build_runtime(std::shared_ptr<const confi
       }
       tls = std::move(*context);
     }
-    runtime->pools.emplace(route.name, std::make_shared<UpstreamPool>(executor, io_threads != 1, route, tls));
+    runtime->pools.emplace(route.name,
+                           std::make_shared<UpstreamPool>(
+                               executor, needs_strand_per_connection(io_threads), route, tls));
   }
   if (!ok) {
     return fail("upstream TLS configuration failed");

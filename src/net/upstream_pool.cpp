@@ -6,9 +6,10 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <utility>
+
+#include "net/connection_executor.hpp"
 
 namespace portcullis::net {
 
@@ -59,8 +60,7 @@ class UpstreamPool::ConnectOp : public std::enable_shared_from_this<ConnectOp> {
  public:
   ConnectOp(UpstreamPool& pool, asio::any_io_executor handler_executor, ConnectDone done)
       : pool_(pool),
-        io_executor_(pool.strand_per_connection_ ? asio::any_io_executor(asio::make_strand(pool.executor_))
-                                                 : pool.executor_),
+        io_executor_(connection_executor(pool.executor_, pool.strand_per_connection_)),
         resolver_(io_executor_),
         handler_executor_(std::move(handler_executor)),
         done_(std::move(done)) {}

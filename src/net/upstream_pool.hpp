@@ -2,11 +2,10 @@
 // and host name verification, optional client certificate), with a connect timeout.
 //
 // Threading: take_idle()/give_back() may be called from any thread (a mutex guards the idle
-// list, held for a push or pop only). connect() runs its I/O on a fresh strand — or, when one
-// thread runs the io_context, on its executor itself (see listener.hpp: the same guarantee
-// without a strand's queue and lock; the connection's every later operation then also tracks
-// one executor instead of two) — and calls `done` through `handler_executor` (the caller's
-// strand), never inline.
+// list, held for a push or pop only). connect() runs its I/O on connection_executor
+// (connection_executor.hpp: a fresh strand, or the io_context's executor when one thread runs
+// it; the connection's every later operation then tracks one executor instead of two) and calls
+// `done` through `handler_executor` (the caller's strand), never inline.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -51,7 +50,7 @@ class UpstreamPool {
   using ConnectDone = std::function<void(std::unique_ptr<UpstreamConnection>, ConnectError)>;
 
   // `tls` is required for an https upstream and ignored for http. `strand_per_connection`:
-  // whether more than one thread runs `executor`'s io_context.
+  // needs_strand_per_connection(the number of threads running `executor`'s io_context).
   UpstreamPool(boost::asio::any_io_executor executor, bool strand_per_connection,
                const config::Route& route, std::shared_ptr<boost::asio::ssl::context> tls);
 
