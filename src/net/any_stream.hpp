@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include "net/tls_stream.hpp"
@@ -69,6 +70,14 @@ class AnyStream {
         },
         token, buffers);
   }
+
+  // Writes what the socket takes now, without waiting and without a completion handler: the
+  // leading bytes of `buffers` (TLS: record by record while the socket takes every record
+  // whole). Returns the bytes of `buffers` taken; a would-block is not an error. The rest —
+  // and, on TLS, ciphertext still queued (has_queued_output()) — goes out with an async write
+  // (an empty one only flushes). Not while a write operation is in progress.
+  std::size_t write_now(std::span<const asio::const_buffer> buffers, beast::error_code& ec);
+  [[nodiscard]] bool has_queued_output() const { return tls_ && tls_->has_queued_output(); }
 
   // Closes the socket (no TLS close_notify: callers that want one shut TLS down first).
   void close();

@@ -32,6 +32,7 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket,
     : listener_(std::move(listener)),
       stream_(listener_->tls ? AnyStream(beast::tcp_stream(std::move(socket)), *listener_->tls)
                              : AnyStream(beast::tcp_stream(std::move(socket)))),
+      watchdog_(stream_.get_executor()),
       core_(std::move(core)) {
   beast::error_code ec;
   remote_ = stream_.tcp().socket().remote_endpoint(ec);
@@ -107,8 +108,11 @@ void HttpSession::do_read_head() {
   limits_runtime_ = core_->current();
   const auto& limits = limits_runtime_->config->limits;
   // The first request must arrive within header_timeout; later ones may idle up to idle_timeout.
-  // Either way the whole head must be complete by the deadline (no slow-loris).
-  stream_.tcp().expires_after(first_request_ ? limits.header_timeout : limits.idle_timeout);
+  // Either way the whole head must be complete by the deadline (no slow-loris). The watchdog
+  // keeps it instead of tcp_stream's per-read timer, whose cancellation would cost a trip
+  // through the executor's queue (and a reactor poll) per request.
+  stream_.tcp().expires_never();
+  watchdog_.arm(stream_.tcp(), first_request_ ? limits.header_timeout : limits.idle_timeout);
   continue_head();
 }
 
@@ -133,6 +137,9 @@ void HttpSession::continue_head() {
 }
 
 void HttpSession::on_head_bytes(beast::error_code ec, std::size_t bytes) {
+  if (watchdog_.timed_out()) {
+    ec = beast::error::timeout;  // even if these bytes were on their way when it fired
+  }
   if (ec) {
     return on_read_head(ec, 0);
   }
@@ -141,6 +148,7 @@ void HttpSession::on_head_bytes(beast::error_code ec, std::size_t bytes) {
 }
 
 void HttpSession::on_read_head(beast::error_code ec, std::size_t head_bytes) {
+  watchdog_.disarm();  // the head is complete, or the wait for it failed
   if (ec == asio::error::not_found) {
     return refuse(431, "request head larger than max_header_bytes");
   }
@@ -223,6 +231,7 @@ void HttpSession::exchange_done(bool keep_alive) {
 }
 
 void HttpSession::refuse_head(HeadProblem problem) {
+  watchdog_.disarm();
   spdlog::warn("request refused listener={} agent=\"{}\" peer={} reason=\"{}\"",
                listener_->name, peer_.id, remote_.address().to_string(), describe(problem));
   refuse(400, describe(problem));

@@ -21,6 +21,7 @@
 
 #include "net/any_stream.hpp"
 #include "net/gateway_core.hpp"
+#include "net/watchdog.hpp"
 #include "portcullis/net/identity.hpp"
 #include "portcullis/net/request_head_check.hpp"
 #include "portcullis/protocol/cedar_request.hpp"
@@ -60,6 +61,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // runs on a connection (the next head is read only after exchange_done), so they never mix,
   // and the TLS strings are not copied per request.
   [[nodiscard]] protocol::RequestFacts& request_facts() { return request_facts_; }
+  // The deadline of the connection's current wait: the next request head, then (during an
+  // exchange) the upstream's answer head (watchdog.hpp). On the strand.
+  [[nodiscard]] Watchdog& watchdog() { return watchdog_; }
   // Writes an answer the gateway produced itself, then continues like exchange_done().
   void write_answer(Answer answer, bool keep_alive);
   // The exchange has finished writing its answer: read the next request or close.
@@ -88,6 +92,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // ssl::context (its verify callback), which a reload may otherwise have let go.
   std::shared_ptr<const ListenerContext> listener_;
   AnyStream stream_;
+  Watchdog watchdog_;  // after stream_: destroyed first (it may guard stream_)
   std::shared_ptr<GatewayCore> core_;
   std::shared_ptr<const Runtime> limits_runtime_;  // the runtime whose limits this read uses
   asio::ip::tcp::endpoint remote_;

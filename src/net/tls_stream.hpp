@@ -224,11 +224,39 @@ class TlsStream {
     return start<void(boost::beast::error_code, std::size_t), tls_detail::Call::Read>(
         boost::asio::ssl::stream_base::server, buffers, std::forward<Token>(token));
   }
+  // Also flushes ciphertext an earlier write_now() left queued before completing (an empty
+  // `buffers` only flushes).
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return start<void(boost::beast::error_code, std::size_t), tls_detail::Call::Write>(
         boost::asio::ssl::stream_base::server, buffers, std::forward<Token>(token));
   }
+
+  // Writes the leading bytes of `buffers` (one record, at most kMaxWrite) now, without waiting
+  // and without a completion handler: OpenSSL encrypts them and the socket is offered the
+  // ciphertext. Returns the plaintext bytes taken (0 when OpenSSL would need to read first,
+  // which renegotiation being off rules out). Ciphertext the socket did not take stays queued
+  // (has_queued_output()) until a write operation flushes it. Not while a write operation is in
+  // progress (one write at a time, as for async_write_some).
+  template <class ConstBuffers>
+  std::size_t write_now(const ConstBuffers& buffers, boost::beast::error_code& ec) {
+    ec = {};
+    core_->begin_operation(tls_detail::Call::Write, boost::asio::ssl::stream_base::server);
+    std::array<unsigned char, tls_detail::kMaxWrite> scratch;  // NOLINT: filled before use
+    const boost::asio::const_buffer b = tls_detail::write_buffer(buffers, scratch);
+    if (b.size() == 0) {
+      return 0;
+    }
+    std::size_t bytes = 0;
+    // SSL_write reads the bytes during the call only (the BIO never asks to retry).
+    if (core_->call(tls_detail::Call::Write, const_cast<void*>(b.data()), b.size(), ec, bytes) !=
+        tls_detail::Core::Next::Complete) {
+      return 0;
+    }
+    return ec ? 0 : bytes;
+  }
+  // Ciphertext is waiting to be sent (by an operation's flush, or queued by write_now()).
+  [[nodiscard]] bool has_queued_output() const { return core_->has_unsent() || core_->flushing(); }
 
  private:
   struct NoBuffers {};
@@ -262,6 +290,10 @@ class TlsStream::Op : public boost::beast::async_base<Handler, executor_type> {
      boost::asio::ssl::stream_base::handshake_type role, const Buffers& buffers)
       : Base(std::move(handler), core->tcp.get_executor()), core_(std::move(core)), buffers_(buffers) {
     core_->begin_operation(C, role);
+    if constexpr (C == tls_detail::Call::Write) {
+      // What write_now() left queued goes out before this write completes.
+      owes_flush_ = core_->has_unsent() || core_->flushing();
+    }
     resume(false);
   }
 

@@ -200,14 +200,23 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
   // The answer's head: read straight from the socket and handed to the parser, as
   // http::async_read_header does, without its two composed operations and work guard per
   // request. The parser bounds the head (header_limit) however many reads it takes.
+  // The response timeout is kept by the agent session's watchdog (one exchange at a time runs on
+  // a session, so it guards nothing else now) instead of tcp_stream's per-read timer, whose
+  // cancellation would cost a trip through the executor's queue and a reactor poll per request.
   void read_head() {
-    upstream().tcp().expires_after(spec_.pool->response_timeout());
+    upstream().tcp().expires_never();
+    spec_.session->watchdog().arm(upstream().tcp(), spec_.pool->response_timeout());
     upstream().async_read_some(
         input().prepare(kRelayBytes),
         on_strand(beast::bind_front_handler(&Self::on_head_bytes, shared_from_this())));
   }
 
   void on_head_bytes(beast::error_code ec, std::size_t bytes) {
+    Watchdog& watchdog = spec_.session->watchdog();
+    if (watchdog.timed_out()) {
+      ec = beast::error::timeout;  // even if these bytes were on their way when it fired
+    }
+    watchdog.disarm();
     input().commit(bytes);
     if (ec == asio::error::eof) {
       // As Beast reports it: nothing at all (an idle connection the upstream closed: retried
@@ -467,8 +476,29 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
     in_flight_ = body.size();
     last_ = last;
+    std::span<asio::const_buffer> out(out_.data(), count);
+    if (last) {
+      // The answer's last write (usually its only one: head and body together) is offered to
+      // the socket right away, as the upstream request is: it nearly always fits the send
+      // buffer, and an async write that completes at once still goes through the executor's
+      // queue (a reactor poll). Only the last write, so that a relay never loops on itself: what
+      // follows (finish) hands the connection back and reads the next request asynchronously.
+      beast::error_code ec;
+      std::size_t sent = client().write_now(out, ec);
+      if (ec || (sent == asio::buffer_size(out) && !client().has_queued_output())) {
+        return on_agent_written(ec, sent);
+      }
+      while (!out.empty() && sent >= out.front().size()) {  // drop what the socket took
+        sent -= out.front().size();
+        out = out.subspan(1);
+      }
+      if (!out.empty()) {
+        out.front() += sent;
+      }
+    }
+    // An empty `out` still flushes the TLS records write_now() left queued.
     client().tcp().expires_after(limits().body_timeout);
-    asio::async_write(client(), std::span<const asio::const_buffer>(out_.data(), count),
+    asio::async_write(client(), std::span<const asio::const_buffer>(out.data(), out.size()),
                       beast::bind_front_handler(&Self::on_agent_written, shared_from_this()));
   }
 

@@ -268,3 +268,43 @@ TEST_CASE("a TlsStream destroyed while a read is pending completes the read with
   pair.run_until([&] { return read.done; });
   CHECK(read.ec == asio::error::operation_aborted);
 }
+
+TEST_CASE("a TlsStream write_now sends what the socket takes, and an empty write flushes the rest") {
+  Pair pair;
+  REQUIRE_FALSE(pair.handshake().first);
+  pair.server->next_layer().socket().set_option(asio::socket_base::send_buffer_size(16 * 1024));
+  pair.client->next_layer().socket().set_option(
+      asio::socket_base::receive_buffer_size(16 * 1024));
+  std::string payload(1024 * 1024, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    payload[i] = static_cast<char>('a' + (i * 7919) % 26);
+  }
+  // Record by record until the socket stops taking them whole: the peer is not reading.
+  std::size_t taken = 0;
+  while (taken < payload.size() && !pair.server->has_queued_output()) {
+    beast::error_code ec;
+    const std::size_t n =
+        pair.server->write_now(asio::buffer(payload.data() + taken, payload.size() - taken), ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(n > 0);
+    REQUIRE(n <= portcullis::net::tls_detail::kMaxWrite);  // one record per call
+    taken += n;
+  }
+  REQUIRE(pair.server->has_queued_output());  // 1 MiB never fits the small buffers
+  Result flush;
+  pair.server->async_write_some(asio::const_buffer(), record(flush));
+  for (int i = 0; i < 100 && !flush.done; ++i) {
+    pair.ioc.restart();
+    pair.ioc.poll();
+  }
+  CHECK_FALSE(flush.done);  // waits for the reader, like any write that queued output
+  std::string received(taken, '\0');
+  Result read;
+  asio::async_read(*pair.client, asio::buffer(received), record(read));
+  pair.run_until([&] { return flush.done && read.done; });
+  REQUIRE_FALSE(flush.ec);
+  CHECK(flush.bytes == 0);
+  CHECK_FALSE(pair.server->has_queued_output());
+  REQUIRE_FALSE(read.ec);
+  CHECK(received == payload.substr(0, taken));
+}
