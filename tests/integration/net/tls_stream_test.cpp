@@ -291,13 +291,10 @@ TEST_CASE("a TlsStream write_now sends what the socket takes, and an empty write
     taken += n;
   }
   REQUIRE(pair.server->has_queued_output());  // 1 MiB never fits the small buffers
+  // (Whether the flush must wait for the reader depends on how fast loopback drains the send
+  // buffer meanwhile: not asserted.)
   Result flush;
   pair.server->async_write_some(asio::const_buffer(), record(flush));
-  for (int i = 0; i < 100 && !flush.done; ++i) {
-    pair.ioc.restart();
-    pair.ioc.poll();
-  }
-  CHECK_FALSE(flush.done);  // waits for the reader, like any write that queued output
   std::string received(taken, '\0');
   Result read;
   asio::async_read(*pair.client, asio::buffer(received), record(read));
