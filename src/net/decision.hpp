@@ -8,7 +8,8 @@
 //
 // Threading: decide_and_record() runs the policy evaluation inline on the caller's strand, then
 // appends to the audit log (deferred: this I/O thread's audit flush, posted behind the turn's
-// other handlers, writes them) and calls `done` on the caller's strand, never on the writer
+// other handlers, writes them; with a single agent connection there are none, and it flushes
+// at once) and calls `done` on the caller's strand, never on the writer
 // thread: at the end of decide_and_record itself when every append completed synchronously on
 // the calling thread, else dispatched through `executor`. Callers must therefore call decide_and_record last, with nothing after it that
 // `done` could invalidate.

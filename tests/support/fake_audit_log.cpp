@@ -82,7 +82,31 @@ PORTCULLIS_FAKE_APPEND(audit::OutcomeEvent, outcomes_)
 PORTCULLIS_FAKE_APPEND(audit::AdminEvent, admin_)
 #undef PORTCULLIS_FAKE_APPEND
 
+void FakeAuditLog::append_deferred(audit::DecisionEvent event, audit::AppendCompletion done) {
+  if (!deferred_.load()) {
+    return append(std::move(event), std::move(done));
+  }
+  const std::lock_guard lock(mutex_);
+  held_.emplace_back(std::move(event), std::move(done));
+}
+
+void FakeAuditLog::flush() {
+  std::vector<std::pair<audit::DecisionEvent, audit::AppendCompletion>> held;
+  {
+    const std::lock_guard lock(mutex_);
+    held.swap(held_);
+  }
+  if (held.empty()) {
+    return;
+  }
+  ++flushes_with_records_;
+  for (auto& [event, done] : held) {
+    append(std::move(event), std::move(done));
+  }
+}
+
 void FakeAuditLog::close() {
+  flush();  // held records complete (written or failed) before close() returns, like the rest
   // The real log's close() writes what is queued and joins its writer thread: every completion
   // has run when it returns. Gateway::shutdown relies on that (the completions use the gateway's
   // metrics, destroyed with the gateway right after); a fake that ran them later made ASan report

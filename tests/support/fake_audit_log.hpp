@@ -24,6 +24,9 @@ class FakeAuditLog : public audit::AuditLog {
   void append(audit::DecisionEvent event, audit::AppendCompletion done) override;
   void append(audit::OutcomeEvent event, audit::AppendCompletion done) override;
   void append(audit::AdminEvent event, audit::AppendCompletion done) override;
+  // Deferred mode (set_deferred): queued until flush(), as the real log queues them.
+  void append_deferred(audit::DecisionEvent event, audit::AppendCompletion done) override;
+  void flush() override;
   [[nodiscard]] bool healthy() const override { return !fail_.load(); }
   [[nodiscard]] std::string last_error() const override {
     return fail_.load() ? "fake audit log: append failed (disk full)" : "";
@@ -33,6 +36,11 @@ class FakeAuditLog : public audit::AuditLog {
 
   // From now on every append fails (true) or succeeds (false).
   void set_failing(bool fail) { fail_.store(fail); }
+  // From now on append_deferred() holds decision records until flush() appends them (true), as
+  // the real log does, or appends them at once (false, AuditLog's default).
+  void set_deferred(bool deferred) { deferred_.store(deferred); }
+  // How many flush() calls found deferred records to write.
+  [[nodiscard]] std::size_t flushes_with_records() const { return flushes_with_records_.load(); }
 
   [[nodiscard]] std::vector<audit::DecisionEvent> decisions() const;
   [[nodiscard]] std::vector<audit::OutcomeEvent> outcomes() const;
@@ -56,6 +64,9 @@ class FakeAuditLog : public audit::AuditLog {
   std::uint64_t sequence_ = 0;
   std::atomic<bool> fail_{false};
   std::atomic<bool> closed_{false};
+  std::atomic<bool> deferred_{false};
+  std::atomic<std::size_t> flushes_with_records_{0};
+  std::vector<std::pair<audit::DecisionEvent, audit::AppendCompletion>> held_;  // under mutex_
   bool stop_ = false;
   std::thread writer_;
 };

@@ -4,6 +4,7 @@
 #include "integration/gateway/test_helpers.hpp"
 #include "support/concat.hpp"
 #include "support/gateway_fixture.hpp"
+#include "support/wait_until.hpp"
 
 using namespace portcullis::test;
 using portcullis::audit::Disposition;
@@ -135,6 +136,48 @@ TEST_CASE("when the audit record cannot be written the call is refused with 503 
   CHECK(gw.upstream().count() == 0);
   CHECK(gw.gateway().metrics().render().find("portcullis_audit_append_failures_total 1") !=
         std::string::npos);
+}
+
+// The audit log as the real one defers decisions: held until the I/O thread's flush writes them
+// (at once with a single agent connection, else by a flush posted once per event-loop turn).
+TEST_CASE("a deferred decision record is written by the audit flush before the call goes upstream",
+          "[gateway][decision][audit]") {
+  GatewayFixture gw;
+  gw.audit().set_deferred(true);
+  auto response = gw.post_as_a("/mcp", echo_call(3));
+  CHECK(response.result_int() == 200);
+  CHECK(gw.audit().decisions().size() == 1);
+  CHECK(gw.audit().flushes_with_records() == 1);
+  CHECK(gw.upstream().count() == 1);
+}
+
+TEST_CASE("a deferred decision record that cannot be written refuses the call with 503",
+          "[gateway][decision][audit]") {
+  GatewayFixture gw;
+  gw.audit().set_deferred(true);
+  gw.audit().set_failing(true);
+  auto response = gw.post_as_a("/mcp", echo_call(9));
+  CHECK(response.result_int() == 503);
+  CHECK(body_json(response)["error"]["code"] == -32098);
+  CHECK(gw.upstream().count() == 0);
+}
+
+TEST_CASE("with several agent connections a deferred decision is written by the posted flush",
+          "[gateway][decision][audit]") {
+  GatewayFixture gw;
+  gw.audit().set_deferred(true);
+  auto idle = gw.agent_a();  // a second open connection: the flush is posted, not run inline
+  auto client = gw.agent_a();
+  REQUIRE(wait_until([&] { return gw.gateway().open_connections() >= 2; },
+                     std::chrono::seconds(10)));
+  auto response = client->request("POST", "/mcp", echo_call(4));
+  CHECK(response.result_int() == 200);
+  CHECK(gw.audit().decisions().size() == 1);
+  CHECK(gw.upstream().count() == 1);
+  gw.audit().set_failing(true);
+  auto refused = client->request("POST", "/mcp", echo_call(5));
+  CHECK(refused.result_int() == 503);
+  CHECK(gw.upstream().count() == 1);
 }
 
 TEST_CASE("dry-run forwards a denied call and records that it would have been denied",
