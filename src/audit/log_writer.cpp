@@ -264,20 +264,20 @@ void FileAuditLog::drain_inline(std::unique_lock<std::mutex>& lock) {
   }
 }
 
-void FileAuditLog::append(DecisionEvent event, AppendCompletion done) {
+void FileAuditLog::append(const DecisionEvent& event, AppendCompletion done) {
   enqueue(make_decision_record(event, context_), std::move(done), false);
 }
 
-void FileAuditLog::append(OutcomeEvent event, AppendCompletion done) {
+void FileAuditLog::append(const OutcomeEvent& event, AppendCompletion done) {
   // Not gated: no write(2) of its own (log_writer.hpp), it goes with the next write.
   enqueue(make_outcome_record(event, context_), std::move(done), true);
 }
 
-void FileAuditLog::append(AdminEvent event, AppendCompletion done) {
+void FileAuditLog::append(const AdminEvent& event, AppendCompletion done) {
   enqueue(make_admin_record(event, context_), std::move(done), false);
 }
 
-void FileAuditLog::append_deferred(DecisionEvent event, AppendCompletion done) {
+void FileAuditLog::append_deferred(const DecisionEvent& event, AppendCompletion done) {
   enqueue(make_decision_record(event, context_), std::move(done), true);
 }
 

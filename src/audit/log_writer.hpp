@@ -45,10 +45,10 @@ class FileAuditLog final : public AuditLog {
   FileAuditLog(const FileAuditLog&) = delete;
   FileAuditLog& operator=(const FileAuditLog&) = delete;
 
-  void append(DecisionEvent event, AppendCompletion done) override;
-  void append(OutcomeEvent event, AppendCompletion done) override;
-  void append(AdminEvent event, AppendCompletion done) override;
-  void append_deferred(DecisionEvent event, AppendCompletion done) override;
+  void append(const DecisionEvent& event, AppendCompletion done) override;
+  void append(const OutcomeEvent& event, AppendCompletion done) override;
+  void append(const AdminEvent& event, AppendCompletion done) override;
+  void append_deferred(const DecisionEvent& event, AppendCompletion done) override;
   void flush() override;
   [[nodiscard]] bool healthy() const override { return healthy_.load(); }
   [[nodiscard]] std::string last_error() const override;

@@ -59,8 +59,8 @@ void FakeAuditLog::run() {
 
 // Each append: on the writer thread, either fail (nothing stored) or store and hand out a receipt.
 #define PORTCULLIS_FAKE_APPEND(EventType, member)                                          \
-  void FakeAuditLog::append(EventType event, audit::AppendCompletion done) {               \
-    enqueue([this, event = std::move(event), done = std::move(done)]() mutable {           \
+  void FakeAuditLog::append(const EventType& event, audit::AppendCompletion done) {        \
+    enqueue([this, event, done = std::move(done)]() mutable {                              \
       if (fail_.load() || closed_.load()) {                                                \
         done(fail("fake audit log: append failed (disk full)"));                           \
         return;                                                                            \
@@ -82,12 +82,13 @@ PORTCULLIS_FAKE_APPEND(audit::OutcomeEvent, outcomes_)
 PORTCULLIS_FAKE_APPEND(audit::AdminEvent, admin_)
 #undef PORTCULLIS_FAKE_APPEND
 
-void FakeAuditLog::append_deferred(audit::DecisionEvent event, audit::AppendCompletion done) {
+void FakeAuditLog::append_deferred(const audit::DecisionEvent& event,
+                                   audit::AppendCompletion done) {
   if (!deferred_.load()) {
-    return append(std::move(event), std::move(done));
+    return append(event, std::move(done));
   }
   const std::lock_guard lock(mutex_);
-  held_.emplace_back(std::move(event), std::move(done));
+  held_.emplace_back(event, std::move(done));
 }
 
 void FakeAuditLog::flush() {
@@ -101,7 +102,7 @@ void FakeAuditLog::flush() {
   }
   ++flushes_with_records_;
   for (auto& [event, done] : held) {
-    append(std::move(event), std::move(done));
+    append(event, std::move(done));
   }
 }
 

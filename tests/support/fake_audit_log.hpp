@@ -21,11 +21,11 @@ class FakeAuditLog : public audit::AuditLog {
   FakeAuditLog();
   ~FakeAuditLog() override;
 
-  void append(audit::DecisionEvent event, audit::AppendCompletion done) override;
-  void append(audit::OutcomeEvent event, audit::AppendCompletion done) override;
-  void append(audit::AdminEvent event, audit::AppendCompletion done) override;
+  void append(const audit::DecisionEvent& event, audit::AppendCompletion done) override;
+  void append(const audit::OutcomeEvent& event, audit::AppendCompletion done) override;
+  void append(const audit::AdminEvent& event, audit::AppendCompletion done) override;
   // Deferred mode (set_deferred): queued until flush(), as the real log queues them.
-  void append_deferred(audit::DecisionEvent event, audit::AppendCompletion done) override;
+  void append_deferred(const audit::DecisionEvent& event, audit::AppendCompletion done) override;
   void flush() override;
   [[nodiscard]] bool healthy() const override { return !fail_.load(); }
   [[nodiscard]] std::string last_error() const override {

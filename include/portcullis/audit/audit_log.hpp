@@ -97,9 +97,9 @@ class AuditLog {
   // the writer thread writes and fdatasyncs them sync_interval after they were queued at the
   // latest. Until then they are only in memory: a process crash can lose the outcome records of
   // the last sync_interval (docs/audit.md, "Durability modes").
-  virtual void append(DecisionEvent event, AppendCompletion done) = 0;
-  virtual void append(OutcomeEvent event, AppendCompletion done) = 0;
-  virtual void append(AdminEvent event, AppendCompletion done) = 0;
+  virtual void append(const DecisionEvent& event, AppendCompletion done) = 0;
+  virtual void append(const OutcomeEvent& event, AppendCompletion done) = 0;
+  virtual void append(const AdminEvent& event, AppendCompletion done) = 0;
 
   // For callers that append several records in a row (the gateway's I/O threads, one event-loop
   // turn): the record is built and queued like append()'s, but not written yet. Every queued
@@ -110,8 +110,8 @@ class AuditLog {
   // fdatasynced (strict), or with an Error when it could not be (then every record of that write
   // fails). Call flush() once the burst is over.
   // The default writes at once (an implementation without a queue: append()).
-  virtual void append_deferred(DecisionEvent event, AppendCompletion done) {
-    append(std::move(event), std::move(done));
+  virtual void append_deferred(const DecisionEvent& event, AppendCompletion done) {
+    append(event, std::move(done));
   }
   // Writes every queued record now: on the calling thread when no other thread is writing (the
   // completions of batched-mode records then run inside flush()), else the thread that is
