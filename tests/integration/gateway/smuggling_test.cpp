@@ -129,3 +129,18 @@ TEST_CASE("a head trickled slower than header_timeout is cut (no slow-loris)", "
   CHECK(client->closed_by_peer(std::chrono::seconds(2)));
   CHECK(gw.upstream().count() == 0);
 }
+
+// The wait for the next request is kept by the session's watchdog, which guarded the upstream's
+// answer (response_timeout) just before: the shorter idle deadline must still end the wait.
+TEST_CASE("a keep-alive connection idle past idle_timeout after an answer is closed",
+          "[gateway][limits]") {
+  const std::uint32_t threads = GENERATE(1U, 2U);
+  GatewayFixture gw({.limits_yaml = "  idle_timeout: 400ms\n", .io_threads = threads});
+  auto client = gw.agent_a();
+  const auto first = client->request("POST", "/mcp", echo_call(1));
+  REQUIRE(first.result_int() == 200);
+  const auto second = client->request("POST", "/mcp", echo_call(2));  // in time: served
+  REQUIRE(second.result_int() == 200);
+  CHECK(client->closed_by_peer(std::chrono::seconds(10)));
+  CHECK(gw.upstream().count() == 2);
+}
