@@ -477,7 +477,7 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     in_flight_ = body.size();
     last_ = last;
     std::span<asio::const_buffer> out(out_.data(), count);
-    if (last) {
+    if (last && spec_.session->core().connections.load(std::memory_order_relaxed) <= 1) {
       // The answer's last write (usually its only one: head and body together) is offered to
       // the socket right away, as the upstream request is: it nearly always fits the send
       // buffer, and an async write that completes at once still goes through the executor's
