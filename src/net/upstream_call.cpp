@@ -483,6 +483,9 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
       // buffer, and an async write that completes at once still goes through the executor's
       // queue (a reactor poll). Only the last write, so that a relay never loops on itself: what
       // follows (finish) hands the connection back and reads the next request asynchronously.
+      // And only with a single agent connection: with more, the queue's other handlers run
+      // first, which gives the agent time to send its next request before this connection's
+      // read starts (its speculative recv then fails with EAGAIN less often).
       beast::error_code ec;
       std::size_t sent = client().write_now(out, ec);
       if (ec || (sent == asio::buffer_size(out) && !client().has_queued_output())) {
