@@ -294,7 +294,7 @@ void decide_and_record(GatewayCore& core, DecisionInput input,
                                   collector->on_append(i, std::move(receipt));
                                 });
   }
-  if (core.connections.load(std::memory_order_relaxed) <= 1) {
+  if (core.single_connection()) {
     // The only agent connection: no other request can be decided in this turn, so no record
     // would join this one's write. Written now instead of by a flush posted behind the reactor
     // (whose turn starts with a poll: one epoll_wait per request at light load). The completion

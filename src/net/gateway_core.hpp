@@ -47,6 +47,12 @@ struct GatewayCore {
   SessionRegistry* registry = nullptr;      // live data sessions, for drain (owned by Gateway)
 
   [[nodiscard]] std::shared_ptr<const Runtime> current() const { return runtime.load(); }
+  // At most one agent connection is open: no other connection's work can be queued behind the
+  // current handler, so work that waits for the end of the event-loop turn (to batch with other
+  // connections) may as well be done now.
+  [[nodiscard]] bool single_connection() const {
+    return connections.load(std::memory_order_relaxed) <= 1;
+  }
 };
 
 }  // namespace portcullis::net

@@ -4,6 +4,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -476,8 +477,9 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
     }
     in_flight_ = body.size();
     last_ = last;
-    std::span<asio::const_buffer> out(out_.data(), count);
-    if (last && spec_.session->core().connections.load(std::memory_order_relaxed) <= 1) {
+    const std::span<const asio::const_buffer> out(out_.data(), count);
+    beast::buffers_suffix<std::span<const asio::const_buffer>> rest(out);
+    if (last && spec_.session->core().single_connection()) {
       // The answer's last write (usually its only one: head and body together) is offered to
       // the socket right away, as the upstream request is: it nearly always fits the send
       // buffer, and an async write that completes at once still goes through the executor's
@@ -487,21 +489,15 @@ class UpstreamCall : public std::enable_shared_from_this<UpstreamCall> {
       // first, which gives the agent time to send its next request before this connection's
       // read starts (its speculative recv then fails with EAGAIN less often).
       beast::error_code ec;
-      std::size_t sent = client().write_now(out, ec);
+      const std::size_t sent = client().write_now(out, ec);
       if (ec || (sent == asio::buffer_size(out) && !client().has_queued_output())) {
         return on_agent_written(ec, sent);
       }
-      while (!out.empty() && sent >= out.front().size()) {  // drop what the socket took
-        sent -= out.front().size();
-        out = out.subspan(1);
-      }
-      if (!out.empty()) {
-        out.front() += sent;
-      }
+      rest.consume(sent);  // what the socket took
     }
-    // An empty `out` still flushes the TLS records write_now() left queued.
+    // An empty `rest` still flushes the TLS records write_now() left queued.
     client().tcp().expires_after(limits().body_timeout);
-    asio::async_write(client(), std::span<const asio::const_buffer>(out.data(), out.size()),
+    asio::async_write(client(), rest,
                       beast::bind_front_handler(&Self::on_agent_written, shared_from_this()));
   }
 
