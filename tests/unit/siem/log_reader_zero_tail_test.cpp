@@ -151,8 +151,10 @@ TEST_CASE("Seeking to a sequence counts only the lines before the NUL tail",
   TempDir dir;
   append_records(dir.path(), kFirst, 1, 3);
   const std::uint64_t data_end = size_of(dir.path(), kFirst);
-  // A line after the NULs is not data: seeking past the end must not count it.
-  append_bytes(dir.path(), kFirst, nuls(kTail) + "\n" + record_line(9) + "\n");
+  // Lines after the NULs are not data: seeking past the end must not count them, also when
+  // they start the next read (of 256 KiB) after the one that met the first NUL.
+  append_bytes(dir.path(), kFirst,
+               nuls(256 * 1024 - data_end) + "\n" + record_line(9) + "\n");
   LogReader reader(dir.path());
   REQUIRE(reader.seek_to_sequence(10));
   CHECK(reader.position().offset == data_end);
