@@ -260,7 +260,7 @@ TEST_CASE("recovery: bytes that are not NUL after the NUL tail are damage: open 
 // good_end whenever file_size > good_end): hidden until it does. Run with
 // `audit_integration_tests "[zero_tail_writer]"`.
 TEST_CASE("recovery records report as cut only the torn bytes, never the NUL tail",
-          "[.][audit][zero_tail][zero_tail_writer]") {
+          "[.][zero_tail_writer]") {
   SECTION("NUL tail only: an unclean shutdown with nothing cut") {
     Log log;
     log.crash();
