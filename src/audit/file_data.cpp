@@ -30,8 +30,7 @@ Error read_error(const std::string& name, int err) {
 // The offset in `bytes` of the first byte that is not NUL, or npos.
 std::size_t first_non_nul(std::string_view bytes) {
   const auto it = std::find_if(bytes.begin(), bytes.end(), [](char c) { return c != '\0'; });
-  return it == bytes.end() ? std::string_view::npos
-                           : static_cast<std::size_t>(it - bytes.begin());
+  return it == bytes.end() ? std::string_view::npos : static_cast<std::size_t>(it - bytes.begin());
 }
 
 }  // namespace
@@ -48,7 +47,7 @@ Result<FileData> read_lines(int fd, std::uint64_t from, TailCheck tail,
   FileData out;
   out.lines_end = from;
   std::string buf(kChunkBytes, '\0');
-  std::size_t have = 0;     // bytes of data in buf (none of them NUL)
+  std::size_t have = 0;       // bytes of data in buf (none of them NUL)
   std::uint64_t base = from;  // file offset of buf[0]
   bool at_data_end = false;
   while (!at_data_end) {

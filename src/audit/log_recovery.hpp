@@ -18,13 +18,13 @@ namespace portcullis::audit::detail {
 // portcullis/audit/file_data.hpp). The writer truncates the file to good_end when file_size >
 // good_end, and reports torn_bytes() as the recovery record's cut_bytes.
 struct RecoveredLog {
-  ChainTip tip;                         // state after the last good record
-  std::filesystem::path last_file;      // the newest file
-  std::uint64_t good_end = 0;           // its length up to the last good record
-  std::uint64_t data_end = 0;           // where its data ends: its first NUL byte, or file_size
-  std::uint64_t unwritten_bytes = 0;    // file_size - data_end: its NUL tail
-  std::uint64_t file_size = 0;          // its length on disk
-  std::string torn_reason;              // why the bytes after good_end are being cut ("" if none)
+  ChainTip tip;                       // state after the last good record
+  std::filesystem::path last_file;    // the newest file
+  std::uint64_t good_end = 0;         // its length up to the last good record
+  std::uint64_t data_end = 0;         // where its data ends: its first NUL byte, or file_size
+  std::uint64_t unwritten_bytes = 0;  // file_size - data_end: its NUL tail
+  std::uint64_t file_size = 0;        // its length on disk
+  std::string torn_reason;            // why the bytes after good_end are being cut ("" if none)
 
   // The bytes of a torn record (or of garbage with no complete record in it) after the last good
   // record, NUL tail not counted: what a recovery record reports as cut.
