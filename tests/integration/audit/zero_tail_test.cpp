@@ -222,6 +222,35 @@ TEST_CASE("recovery: a torn record followed by NUL bytes is cut, and the cut lea
   CHECK((*recovery)["unmapped"]["recovery"]["last_good_sequence"] == last_good);
 }
 
+TEST_CASE("recovery: a newest file holding only NUL bytes (reserved, then a crash) continues the "
+          "chain from the file before it",
+          "[audit][zero_tail][recovery]") {
+  Log log;
+  const auto lines = read_lines(log.file);
+  const std::uint64_t last_sequence =
+      json::parse(lines.back())["metadata"]["sequence"].get<std::uint64_t>();
+  const auto reserved = log.dir.path() / "audit-29991231-235959.jsonl";
+  append_bytes(reserved, nuls(kTail));
+
+  auto recovered = recover_log({log.file, reserved});
+  REQUIRE(recovered);
+  CHECK(recovered->last_file == reserved);
+  CHECK(recovered->good_end == 0);
+  CHECK(recovered->data_end == 0);
+  CHECK(recovered->unwritten_bytes == kTail);
+  CHECK(recovered->torn_bytes() == 0);
+  CHECK(recovered->tip.sequence == last_sequence);
+
+  auto opened = AuditLog::open(log.options());
+  REQUIRE(opened);
+  REQUIRE(append_sync(**opened, sample_decision(42)));
+  (*opened)->close();
+  CHECK(log.verify().intact());
+  const std::string written = read_all(reserved);
+  CHECK(written.find('\0') == std::string::npos);
+  CHECK(json::parse(read_lines(reserved).front())["metadata"]["sequence"] == last_sequence + 1);
+}
+
 TEST_CASE("recovery: bytes that are not NUL after the NUL tail are damage: open refuses and "
           "leaves the file as it was",
           "[audit][zero_tail][recovery]") {
