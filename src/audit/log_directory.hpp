@@ -35,13 +35,18 @@ std::string next_log_file_name(std::chrono::system_clock::time_point now, const 
 // fsync of the directory, so a created or removed name survives a power failure.
 Result<void> sync_directory(const std::filesystem::path& dir);
 
-// Creates the file (it must not exist), opened for appending; returns the fd.
+// Creates the file (it must not exist), opened for writing; returns the fd. Not O_APPEND: the
+// writer writes at its own end of data (write_all_at), which in a file started from a spare
+// (spare_file.hpp) is before the end of the file.
 Result<int> create_log_file(const std::filesystem::path& path);
-// Opens an existing file for appending.
+// Opens an existing file for writing.
 Result<int> open_log_file(const std::filesystem::path& path);
+// Renames a spare file (zeros already on disk) to `path`, which must not exist, and opens it.
+// The caller fsyncs the directory, as after create_log_file.
+Result<int> install_spare(const std::filesystem::path& spare, const std::filesystem::path& path);
 
-// Writes all of `data`, retrying short writes and EINTR.
-Result<void> write_all(int fd, std::string_view data);
+// Writes all of `data` at `offset`, retrying short writes and EINTR.
+Result<void> write_all_at(int fd, std::string_view data, std::uint64_t offset);
 
 std::string errno_message(const std::string& what, int err);
 
