@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -131,6 +132,35 @@ Result<int> install_spare(const std::filesystem::path& spare, const std::filesys
     return fail(errno_message("cannot rename " + spare.string() + " to " + path.string(), errno));
   }
   return open_log_file(path);
+}
+
+namespace {
+Result<struct statx> statx_of(int fd, unsigned int mask) {
+  struct statx st {};
+  if (::statx(fd, "", AT_EMPTY_PATH, mask, &st) != 0) {
+    return fail(errno_message("statx", errno));
+  }
+  if ((st.stx_mask & mask) != mask) {
+    return fail("statx: the file system did not report the field asked for");
+  }
+  return st;
+}
+}  // namespace
+
+Result<std::uint64_t> link_count(int fd) {
+  auto st = statx_of(fd, STATX_NLINK);
+  if (!st) {
+    return tl::unexpected(st.error());
+  }
+  return st->stx_nlink;
+}
+
+Result<std::uint64_t> file_size_of(int fd) {
+  auto st = statx_of(fd, STATX_SIZE);
+  if (!st) {
+    return tl::unexpected(st.error());
+  }
+  return st->stx_size;
 }
 
 Result<void> write_all_at(int fd, std::string_view data, std::uint64_t offset) {

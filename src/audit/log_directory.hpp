@@ -45,6 +45,16 @@ Result<int> open_log_file(const std::filesystem::path& path);
 // The caller fsyncs the directory, as after create_log_file.
 Result<int> install_spare(const std::filesystem::path& spare, const std::filesystem::path& path);
 
+// How many names the open file has (0: it was removed), and its size, each read with statx for
+// that one field. Not fstat: since Linux 6.13 (multigrain timestamps) a stat that returns the
+// file's ctime/mtime makes its next write stamp a fine-grained time, which dirties the inode at
+// every write, so each fdatasync must write the inode too. Measured on this project's disk (52 KB
+// write + fdatasync over blocks already on disk): 2.2 -> 3.1 write I/Os per sync with an fstat
+// between them, p50 +60-120 us; with statx(STATX_NLINK) 2.2. The writer asks after every strict
+// group commit, and the SIEM reader polls the size of the file being written.
+Result<std::uint64_t> link_count(int fd);
+Result<std::uint64_t> file_size_of(int fd);
+
 // Writes all of `data` at `offset`, retrying short writes and EINTR.
 Result<void> write_all_at(int fd, std::string_view data, std::uint64_t offset);
 

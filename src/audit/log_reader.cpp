@@ -10,6 +10,8 @@
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "audit/log_directory.hpp"
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -53,12 +55,14 @@ ssize_t pread_retry(int fd, char* data, std::size_t size, std::uint64_t offset) 
   }
 }
 
+// statx for the size alone, not fstat: a stat of the file the writer is writing would make its
+// every write dirty the inode (log_directory.hpp, link_count).
 Result<std::uint64_t> file_size(int fd, const std::filesystem::path& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return fail(path.string() + ": fstat: " + errno_text(errno));
+  auto size = detail::file_size_of(fd);
+  if (!size) {
+    return fail(path.string() + ": " + size.error().message);
   }
-  return static_cast<std::uint64_t>(st.st_size);
+  return *size;
 }
 
 // Where the file's `count`-th newline is (the start of the following line), scanning from the

@@ -323,6 +323,7 @@ AuditLogStats FileAuditLog::stats() const {
   s.failed = failed_.load();
   s.batches = batches_.load();
   s.syncs = syncs_.load();
+  s.sync_micros = sync_micros_.load();
   s.checkpoints = checkpoints_.load();
   s.recoveries = recoveries_.load();
   s.rotations = rotations_.load();
@@ -475,12 +476,14 @@ void FileAuditLog::sync_group(std::vector<Awaiting>& group, bool token_held) {
   std::string why;
   if (::fdatasync(fd_) != 0) {
     why = errno_message("fdatasync", errno);
-  } else if (struct stat st {}; ::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
+  } else if (auto links = link_count(fd_); !links || *links == 0) {
     why = "the audit file " + file_.string() + " was removed";
   }
   last_sync_ = SteadyClock::now();
   last_sync_duration_ = last_sync_ - started;
   ++syncs_;
+  sync_micros_ += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(last_sync_duration_).count());
   if (why.empty()) {
     if (group.empty()) {
       return;
@@ -754,8 +757,10 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
         result = fail(errno_message("fdatasync", errno));
       }
     }
-    struct stat st {};
-    if (result && check_removed && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
+    if (result && check_removed && [this] {
+          auto links = link_count(fd_);
+          return !links || *links == 0;
+        }()) {
       result = fail("the audit file " + file_.string() + " was removed");
     }
   }
@@ -789,8 +794,8 @@ bool FileAuditLog::start_in_spare(const std::filesystem::path& path) {
   if (!fd) {
     return false;  // the caller creates the file as without a spare (the error shows there)
   }
-  struct stat st {};
-  if (::fstat(*fd, &st) != 0) {
+  auto size = file_size_of(*fd);
+  if (!size) {
     ::close(*fd);
     return false;  // named now: create_log_file fails with EEXIST and says so
   }
@@ -798,7 +803,7 @@ bool FileAuditLog::start_in_spare(const std::filesystem::path& path) {
     ::close(fd_);
   }
   fd_ = *fd;
-  zeroed_end_ = static_cast<std::uint64_t>(st.st_size);
+  zeroed_end_ = *size;
   ++preallocated_files_;
   return true;
 }

@@ -181,6 +181,7 @@ class FileAuditLog final : public AuditLog {
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> syncs_{0};
+  std::atomic<std::uint64_t> sync_micros_{0};
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> recoveries_{0};
   std::atomic<std::uint64_t> rotations_{0};

@@ -79,6 +79,7 @@ struct AuditLogStats {
   std::uint64_t failed = 0;       // appends that failed (the gateway refused those requests)
   std::uint64_t batches = 0;      // write calls (each carries every record queued meanwhile)
   std::uint64_t syncs = 0;        // fdatasync calls (strict group commits, periodic syncs)
+  std::uint64_t sync_micros = 0;  // time spent in the writer thread's fdatasync calls, in µs
   std::uint64_t checkpoints = 0;  // checkpoint records written
   std::uint64_t recoveries = 0;   // recovery records written (start-up and after failures)
   std::uint64_t rotations = 0;
