@@ -1,6 +1,7 @@
 #include "audit/spare_file.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -142,6 +143,17 @@ std::string SpareFile::prepare() const {
   Fd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)};
   if (file.fd < 0) {
     return fail_with("cannot create", errno);
+  }
+  // The zeros must never take the space the records need: on a nearly full disk, writing them
+  // until ENOSPC would fail the appends made meanwhile (until the half-made spare is removed and
+  // closed), every retry_after. So a spare is made only when, once made, as much again stays free
+  // for the file the writer is appending to.
+  struct statvfs fs {};
+  if (::fstatvfs(file.fd, &fs) != 0) {
+    return fail_with("cannot read the free space for", errno);
+  }
+  if (static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize / 2 < size_) {
+    return fail_with("not enough free space (twice its size) for", ENOSPC);
   }
   // O_DIRECT keeps 256 MiB of zeros out of the page cache; tmpfs and some others refuse it.
   Fd direct{::open(temp.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC)};

@@ -42,7 +42,8 @@ inline constexpr const char* kSpareTempName = ".portcullis-audit.spare.tmp";
 class SpareFile {
  public:
   // Removes a spare left by an earlier process (its contents are not trusted: it may be half
-  // made) and starts preparing one of `size` bytes (rounded up to whole MiB). `on_ready` runs on
+  // made) and starts preparing one of `size` bytes (rounded up to whole 256 KiB chunks), but only
+  // while twice that is free on the file system (the rest is the records'). `on_ready` runs on
   // the preparing thread each time a spare becomes ready (it must not call back into this).
   SpareFile(std::filesystem::path dir, std::uint64_t size, std::function<void()> on_ready,
             std::chrono::milliseconds retry_after = std::chrono::seconds(30));
