@@ -792,13 +792,16 @@ bool FileAuditLog::start_in_spare(const std::filesystem::path& path) {
   auto fd = install_spare(*spare, path);
   spare_->done_with_claim();  // the next one is prepared while this file fills
   if (!fd) {
+    spare_install_failed_ = true;
     return false;  // the caller creates the file as without a spare (the error shows there)
   }
   auto size = file_size_of(*fd);
   if (!size) {
     ::close(*fd);
+    spare_install_failed_ = true;
     return false;  // named now: create_log_file fails with EEXIST and says so
   }
+  spare_install_failed_ = false;
   if (fd_ >= 0) {
     ::close(fd_);
   }
@@ -809,7 +812,8 @@ bool FileAuditLog::start_in_spare(const std::filesystem::path& path) {
 }
 
 bool FileAuditLog::spare_rotation_due() const {
-  return spare_ && fd_ >= 0 && file_size_ >= zeroed_end_ && spare_->ready();
+  return spare_ && !spare_install_failed_ && fd_ >= 0 && file_size_ >= zeroed_end_ &&
+         spare_->ready();
 }
 
 void FileAuditLog::cut_unwritten_tail() {

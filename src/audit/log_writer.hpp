@@ -158,6 +158,11 @@ class FileAuditLog final : public AuditLog {
   // The file's length on disk when it was started from a spare: [file_size_, zeroed_end_) are
   // NUL bytes already on disk; == file_size_ or less when there are none (token holder's state).
   std::uint64_t zeroed_end_ = 0;
+  // The last spare could not be installed (e.g. no RENAME_NOREPLACE on this file system): no
+  // early rotation into the next one, which would fail the same way at every ready spare and
+  // start a new file each time. Rotations by size or age still try; a success clears it (token
+  // holder's state).
+  bool spare_install_failed_ = false;
   std::chrono::steady_clock::time_point file_started_;
   std::chrono::steady_clock::time_point last_sync_;
   std::chrono::steady_clock::time_point last_checkpoint_;
