@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "audit_test_support.hpp"
+#include "portcullis/audit/scan.hpp"
 #include "portcullis/audit/verifier.hpp"
 
 using namespace audit_test;
@@ -81,4 +82,12 @@ TEST_CASE("the log survives SIGKILL at random points: reopen recovers and verify
   // spare into a file created without one before the kill). At least one, so this cannot fail by
   // chance on a slow machine and still fails if "prealloc" stopped reaching the helper.
   CHECK(nul_tails >= 1);
+  // A recovery record counts only torn record bytes as cut, never a NUL tail: a torn write is at
+  // most one batch of the helper's 4 threads (a few KB), a NUL tail up to ~200 KiB.
+  REQUIRE(scan_records(dir.path(), [](const nlohmann::json& r) {
+    if (r["unmapped"]["kind"] == "recovery") {
+      INFO(r["unmapped"]["recovery"].dump());
+      CHECK(r["unmapped"]["recovery"]["cut_bytes"].get<std::uint64_t>() < 48 * 1024);
+    }
+  }));
 }
