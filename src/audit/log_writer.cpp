@@ -76,14 +76,15 @@ Result<std::unique_ptr<AuditLog>> FileAuditLog::open(const AuditLogOptions& opti
   if (options.preallocate) {
     // Ready spares wake the writer thread: it rotates early into one when its file has no zeros
     // left (spare_rotation_due), as after a restart.
-    log->spare_ = std::make_unique<SpareFile>(options.dir, options.rotate_bytes, [raw = log.get()] {
+    const auto wake_writer = [raw = log.get()] {
       {
         std::lock_guard guard(raw->mutex_);
         raw->rotate_due_ = true;
         raw->spare_ready_ = true;
       }
       raw->wake_.notify_all();
-    });
+    };
+    log->spare_ = std::make_unique<SpareFile>(options.dir, options.rotate_bytes, wake_writer);
   }
   log->healthy_ = true;
   const auto now = SteadyClock::now();
@@ -746,7 +747,8 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
     const std::size_t data = buffer_.size();
     const std::uint64_t end = file_size_ + data;
     if (end < zeroed_end_) {
-      const std::uint64_t page_end = std::min<std::uint64_t>((end + 4095) / 4096 * 4096, zeroed_end_);
+      const std::uint64_t page_end =
+          std::min<std::uint64_t>((end + 4095) / 4096 * 4096, zeroed_end_);
       buffer_.append(static_cast<std::size_t>(page_end - end), '\0');
     }
     result = write_all_at(fd_, buffer_, file_size_);

@@ -43,8 +43,8 @@ struct Fd {
 
 }  // namespace
 
-SpareFile::SpareFile(std::filesystem::path dir, std::uint64_t size,
-                     std::function<void()> on_ready, std::chrono::milliseconds retry_after)
+SpareFile::SpareFile(std::filesystem::path dir, std::uint64_t size, std::function<void()> on_ready,
+                     std::chrono::milliseconds retry_after)
     : dir_(std::move(dir)),
       size_(round_up_to_chunk(size)),
       on_ready_(std::move(on_ready)),
