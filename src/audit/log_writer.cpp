@@ -606,7 +606,7 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
   }
   // Batched mode checks after each write holding a gated record that the file still has a name
   // (fail closed: a decision written to a removed file would be lost); strict mode checks after
-  // the fdatasync instead (sync_group). Outcome records alone are not checked: one fstat less
+  // the fdatasync instead (sync_group). Outcome records alone are not checked: one statx less
   // per call, and the next gated record or sync notices.
   if (auto flushed = flush(false, before, gated && !strict); !flushed) {
     fail_all(batch, "audit record not written: " + flushed.error().message);
