@@ -924,6 +924,9 @@ void FileAuditLog::apply_retention() {
 }
 
 Result<void> FileAuditLog::recover() {
+  if (spare_) {
+    spare_->give_back();  // if the disk is full, its space lets the log write again
+  }
   if (fd_ >= 0) {
     settle_awaiting();  // strict records written before the failure: durable or refused now
   }

@@ -1,6 +1,7 @@
 #include "audit/spare_file.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,12 +44,21 @@ struct Fd {
 
 }  // namespace
 
+Result<std::uint64_t> SpareFile::free_space_of(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) {
+    return fail(errno_message("cannot read the free space of " + dir.string(), errno));
+  }
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
 SpareFile::SpareFile(std::filesystem::path dir, std::uint64_t size, std::function<void()> on_ready,
-                     std::chrono::milliseconds retry_after)
+                     std::chrono::milliseconds retry_after, FreeSpace free_space)
     : dir_(std::move(dir)),
       size_(round_up_to_chunk(size)),
       on_ready_(std::move(on_ready)),
-      retry_after_(retry_after) {
+      retry_after_(retry_after),
+      free_space_(std::move(free_space)) {
   std::error_code ec;
   std::filesystem::remove(dir_ / kSpareTempName, ec);
   std::filesystem::remove(dir_ / kSpareFileName, ec);
@@ -89,6 +99,19 @@ void SpareFile::done_with_claim() {
   wake_.notify_all();
 }
 
+void SpareFile::give_back() {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::Ready) {
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove(dir_ / kSpareFileName, ec);
+  last_error_ = "the spare was removed to give its space back to the log";
+  not_before_ = std::chrono::steady_clock::now() + retry_after_;
+  state_ = State::Preparing;
+  wake_.notify_all();
+}
+
 bool SpareFile::ready() const {
   std::lock_guard lock(mutex_);
   return state_ == State::Ready;
@@ -104,6 +127,10 @@ void SpareFile::run() {
   while (state_ != State::Stopping) {
     if (state_ != State::Preparing) {
       wake_.wait(lock, [this] { return state_ == State::Preparing || state_ == State::Stopping; });
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < not_before_) {
+      wake_.wait_until(lock, not_before_, [this] { return state_ == State::Stopping; });
       continue;
     }
     lock.unlock();
@@ -123,7 +150,7 @@ void SpareFile::run() {
       continue;
     }
     // Most likely a full disk: the writer appends to files it creates meanwhile.
-    wake_.wait_for(lock, retry_after_, [this] { return state_ == State::Stopping; });
+    not_before_ = std::chrono::steady_clock::now() + retry_after_;
   }
 }
 
@@ -133,6 +160,12 @@ void SpareFile::pause(std::chrono::steady_clock::duration how_long) const {
 }
 
 std::string SpareFile::prepare() const {
+  if (auto free = free_space_(dir_); !free) {
+    return free.error().message;
+  } else if (*free < 2 * size_) {
+    return "not enough free space for a spare of " + std::to_string(size_) + " bytes in " +
+           dir_.string() + ": " + std::to_string(*free) + " bytes free, twice its size needed";
+  }
   const auto temp = dir_ / kSpareTempName;
   const auto fail_with = [&](const std::string& what, int err) {
     std::error_code ec;
