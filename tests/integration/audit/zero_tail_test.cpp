@@ -285,11 +285,10 @@ TEST_CASE("recovery: bytes that are not NUL after the NUL tail are damage: open 
   CHECK(read_all(log.file) == before);
 }
 
-// Needs the writer's start() to report RecoveredLog::torn_bytes() as cut_bytes (and to cut to
-// good_end whenever file_size > good_end): hidden until it does. Run with
-// `audit_integration_tests "[zero_tail_writer]"`.
+// The writer's start() reports RecoveredLog::torn_bytes() as cut_bytes, and cuts the file to
+// good_end whenever anything (a torn record, NULs) follows it.
 TEST_CASE("recovery records report as cut only the torn bytes, never the NUL tail",
-          "[.][zero_tail_writer]") {
+          "[audit][zero_tail][recovery]") {
   SECTION("NUL tail only: an unclean shutdown with nothing cut") {
     Log log;
     log.crash();
