@@ -330,6 +330,7 @@ AuditLogStats FileAuditLog::stats() const {
   s.rotations = rotations_.load();
   s.preallocated_files = preallocated_files_.load();
   s.spare_ready = spare_ready_.load();
+  s.spare_failures = spare_failures_.load();
   return s;
 }
 
@@ -645,6 +646,10 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
 
 void FileAuditLog::housekeeping(bool stopping) {
   const auto now = SteadyClock::now();
+  if (spare_) {
+    // Copied here, on the writer thread, which spare_ outlives: stats() may run after close().
+    spare_failures_ = spare_->failures();
+  }
   if (!healthy_) {
     if (now - last_retry_ >= options_.retry_interval || stopping) {
       last_retry_ = now;

@@ -150,6 +150,7 @@ void SpareFile::run() {
       continue;
     }
     // Most likely a full disk: the writer appends to files it creates meanwhile.
+    ++failures_;
     not_before_ = std::chrono::steady_clock::now() + retry_after_;
   }
 }

@@ -73,6 +73,8 @@ class SpareFile {
 
   [[nodiscard]] bool ready() const;
   [[nodiscard]] std::uint64_t size() const { return size_; }
+  // How many preparations failed (not enough free space, an I/O error) since construction.
+  [[nodiscard]] std::uint64_t failures() const { return failures_.load(); }
   // Why the last preparation failed, or "" (cleared when one succeeds).
   [[nodiscard]] std::string last_error() const;
 
@@ -90,7 +92,8 @@ class SpareFile {
   const std::function<void()> on_ready_;
   const std::chrono::milliseconds retry_after_;
   const FreeSpace free_space_;
-  std::atomic<bool> stopping_{false};  // read between the chunks of a preparation
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> failures_{0};  // read between the chunks of a preparation
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   mutable std::condition_variable pause_wake_;

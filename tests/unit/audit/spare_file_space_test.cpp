@@ -60,6 +60,7 @@ TEST_CASE("no spare is made while the file system has less than twice its size f
   SpareFile spare(dir.path, kSpareBytes, {}, std::chrono::milliseconds(20), free_space);
   REQUIRE(eventually([&] { return !spare.last_error().empty(); }));
   CHECK(spare.last_error().find("not enough free space") != std::string::npos);
+  CHECK(spare.failures() >= 1);
   CHECK(spare.last_error().find(dir.path.string()) != std::string::npos);
   CHECK_FALSE(spare.ready());
   CHECK_FALSE(spare.claim().has_value());
@@ -81,6 +82,7 @@ TEST_CASE("a file system whose free space cannot be read makes no spare, and say
   SpareFile spare(dir.path, kSpareBytes, {}, std::chrono::seconds(30), unreadable);
   REQUIRE(eventually([&] { return !spare.last_error().empty(); }));
   CHECK(spare.last_error() == "cannot read the free space of the test");
+  CHECK(spare.failures() == 1);  // the next try is 30 s away
   CHECK_FALSE(fs::exists(dir.path / kSpareFileName));
 }
 
