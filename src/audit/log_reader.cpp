@@ -10,12 +10,11 @@
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
-
-#include "audit/log_directory.hpp"
 #include <optional>
 #include <system_error>
 #include <utility>
 
+#include "audit/log_directory.hpp"
 #include "portcullis/audit/file_data.hpp"
 
 namespace portcullis::audit {

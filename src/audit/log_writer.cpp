@@ -76,14 +76,15 @@ Result<std::unique_ptr<AuditLog>> FileAuditLog::open(const AuditLogOptions& opti
   if (options.preallocate) {
     // Ready spares wake the writer thread: it rotates early into one when its file has no zeros
     // left (spare_rotation_due), as after a restart.
-    log->spare_ = std::make_unique<SpareFile>(options.dir, options.rotate_bytes, [raw = log.get()] {
+    const auto wake_writer = [raw = log.get()] {
       {
         std::lock_guard guard(raw->mutex_);
         raw->rotate_due_ = true;
         raw->spare_ready_ = true;
       }
       raw->wake_.notify_all();
-    });
+    };
+    log->spare_ = std::make_unique<SpareFile>(options.dir, options.rotate_bytes, wake_writer);
   }
   log->healthy_ = true;
   const auto now = SteadyClock::now();
@@ -329,6 +330,7 @@ AuditLogStats FileAuditLog::stats() const {
   s.rotations = rotations_.load();
   s.preallocated_files = preallocated_files_.load();
   s.spare_ready = spare_ready_.load();
+  s.spare_failures = spare_failures_.load();
   return s;
 }
 
@@ -605,7 +607,7 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
   }
   // Batched mode checks after each write holding a gated record that the file still has a name
   // (fail closed: a decision written to a removed file would be lost); strict mode checks after
-  // the fdatasync instead (sync_group). Outcome records alone are not checked: one fstat less
+  // the fdatasync instead (sync_group). Outcome records alone are not checked: one statx less
   // per call, and the next gated record or sync notices.
   if (auto flushed = flush(false, before, gated && !strict); !flushed) {
     fail_all(batch, "audit record not written: " + flushed.error().message);
@@ -644,6 +646,10 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
 
 void FileAuditLog::housekeeping(bool stopping) {
   const auto now = SteadyClock::now();
+  if (spare_) {
+    // Copied here, on the writer thread, which spare_ outlives: stats() may run after close().
+    spare_failures_ = spare_->failures();
+  }
   if (!healthy_) {
     if (now - last_retry_ >= options_.retry_interval || stopping) {
       last_retry_ = now;
@@ -746,7 +752,8 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
     const std::size_t data = buffer_.size();
     const std::uint64_t end = file_size_ + data;
     if (end < zeroed_end_) {
-      const std::uint64_t page_end = std::min<std::uint64_t>((end + 4095) / 4096 * 4096, zeroed_end_);
+      const std::uint64_t page_end =
+          std::min<std::uint64_t>((end + 4095) / 4096 * 4096, zeroed_end_);
       buffer_.append(static_cast<std::size_t>(page_end - end), '\0');
     }
     result = write_all_at(fd_, buffer_, file_size_);
@@ -926,6 +933,9 @@ void FileAuditLog::apply_retention() {
 }
 
 Result<void> FileAuditLog::recover() {
+  if (spare_) {
+    spare_->give_back();  // if the disk is full, its space lets the log write again
+  }
   if (fd_ >= 0) {
     settle_awaiting();  // strict records written before the failure: durable or refused now
   }

@@ -192,6 +192,7 @@ class FileAuditLog final : public AuditLog {
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<std::uint64_t> preallocated_files_{0};
   std::atomic<bool> spare_ready_{false};
+  std::atomic<std::uint64_t> spare_failures_{0};  // spare_->failures() as of the last turn
 
   std::atomic<bool> healthy_{false};
   std::mutex mutex_;

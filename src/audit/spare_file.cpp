@@ -44,12 +44,21 @@ struct Fd {
 
 }  // namespace
 
-SpareFile::SpareFile(std::filesystem::path dir, std::uint64_t size,
-                     std::function<void()> on_ready, std::chrono::milliseconds retry_after)
+Result<std::uint64_t> SpareFile::free_space_of(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) {
+    return fail(errno_message("cannot read the free space of " + dir.string(), errno));
+  }
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+SpareFile::SpareFile(std::filesystem::path dir, std::uint64_t size, std::function<void()> on_ready,
+                     std::chrono::milliseconds retry_after, FreeSpace free_space)
     : dir_(std::move(dir)),
       size_(round_up_to_chunk(size)),
       on_ready_(std::move(on_ready)),
-      retry_after_(retry_after) {
+      retry_after_(retry_after),
+      free_space_(std::move(free_space)) {
   std::error_code ec;
   std::filesystem::remove(dir_ / kSpareTempName, ec);
   std::filesystem::remove(dir_ / kSpareFileName, ec);
@@ -90,6 +99,19 @@ void SpareFile::done_with_claim() {
   wake_.notify_all();
 }
 
+void SpareFile::give_back() {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::Ready) {
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove(dir_ / kSpareFileName, ec);
+  last_error_ = "the spare was removed to give its space back to the log";
+  not_before_ = std::chrono::steady_clock::now() + retry_after_;
+  state_ = State::Preparing;
+  wake_.notify_all();
+}
+
 bool SpareFile::ready() const {
   std::lock_guard lock(mutex_);
   return state_ == State::Ready;
@@ -105,6 +127,10 @@ void SpareFile::run() {
   while (state_ != State::Stopping) {
     if (state_ != State::Preparing) {
       wake_.wait(lock, [this] { return state_ == State::Preparing || state_ == State::Stopping; });
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < not_before_) {
+      wake_.wait_until(lock, not_before_, [this] { return state_ == State::Stopping; });
       continue;
     }
     lock.unlock();
@@ -124,7 +150,8 @@ void SpareFile::run() {
       continue;
     }
     // Most likely a full disk: the writer appends to files it creates meanwhile.
-    wake_.wait_for(lock, retry_after_, [this] { return state_ == State::Stopping; });
+    ++failures_;
+    not_before_ = std::chrono::steady_clock::now() + retry_after_;
   }
 }
 
@@ -134,6 +161,12 @@ void SpareFile::pause(std::chrono::steady_clock::duration how_long) const {
 }
 
 std::string SpareFile::prepare() const {
+  if (auto free = free_space_(dir_); !free) {
+    return free.error().message;
+  } else if (*free < 2 * size_) {
+    return "not enough free space for a spare of " + std::to_string(size_) + " bytes in " +
+           dir_.string() + ": " + std::to_string(*free) + " bytes free, twice its size needed";
+  }
   const auto temp = dir_ / kSpareTempName;
   const auto fail_with = [&](const std::string& what, int err) {
     std::error_code ec;
@@ -143,17 +176,6 @@ std::string SpareFile::prepare() const {
   Fd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)};
   if (file.fd < 0) {
     return fail_with("cannot create", errno);
-  }
-  // The zeros must never take the space the records need: on a nearly full disk, writing them
-  // until ENOSPC would fail the appends made meanwhile (until the half-made spare is removed and
-  // closed), every retry_after. So a spare is made only when, once made, as much again stays free
-  // for the file the writer is appending to.
-  struct statvfs fs {};
-  if (::fstatvfs(file.fd, &fs) != 0) {
-    return fail_with("cannot read the free space for", errno);
-  }
-  if (static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize / 2 < size_) {
-    return fail_with("not enough free space (twice its size) for", ENOSPC);
   }
   // O_DIRECT keeps 256 MiB of zeros out of the page cache; tmpfs and some others refuse it.
   Fd direct{::open(temp.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC)};

@@ -34,6 +34,8 @@
 #include <string>
 #include <thread>
 
+#include "portcullis/common/result.hpp"
+
 namespace portcullis::audit::detail {
 
 inline constexpr const char* kSpareFileName = ".portcullis-audit.spare";
@@ -41,12 +43,18 @@ inline constexpr const char* kSpareTempName = ".portcullis-audit.spare.tmp";
 
 class SpareFile {
  public:
+  // How many bytes of `dir`'s file system an unprivileged writer may still use (statvfs).
+  using FreeSpace = std::function<Result<std::uint64_t>(const std::filesystem::path& dir)>;
+  static Result<std::uint64_t> free_space_of(const std::filesystem::path& dir);
+
   // Removes a spare left by an earlier process (its contents are not trusted: it may be half
-  // made) and starts preparing one of `size` bytes (rounded up to whole 256 KiB chunks), but only
-  // while twice that is free on the file system (the rest is the records'). `on_ready` runs on
-  // the preparing thread each time a spare becomes ready (it must not call back into this).
+  // made) and starts preparing one of `size` bytes (rounded up to whole 256 KiB chunks). A
+  // spare is only made while the file system has at least twice its size free, so that the
+  // zeros never take the last space the log itself needs. `on_ready` runs on the preparing
+  // thread each time a spare becomes ready (it must not call back into this object).
   SpareFile(std::filesystem::path dir, std::uint64_t size, std::function<void()> on_ready,
-            std::chrono::milliseconds retry_after = std::chrono::seconds(30));
+            std::chrono::milliseconds retry_after = std::chrono::seconds(30),
+            FreeSpace free_space = free_space_of);
   // Stops the thread and removes the spare, ready or not: a stopped writer leaves no zeros.
   ~SpareFile();
   SpareFile(const SpareFile&) = delete;
@@ -59,8 +67,14 @@ class SpareFile {
   // starts on the next one.
   void done_with_claim();
 
+  // The log cannot write (most likely a full disk): a ready spare is removed to give its space
+  // back, and the next one is not started before retry_after (nor while space is short).
+  void give_back();
+
   [[nodiscard]] bool ready() const;
   [[nodiscard]] std::uint64_t size() const { return size_; }
+  // How many preparations failed (not enough free space, an I/O error) since construction.
+  [[nodiscard]] std::uint64_t failures() const { return failures_.load(); }
   // Why the last preparation failed, or "" (cleared when one succeeds).
   [[nodiscard]] std::string last_error() const;
 
@@ -77,11 +91,15 @@ class SpareFile {
   const std::uint64_t size_;
   const std::function<void()> on_ready_;
   const std::chrono::milliseconds retry_after_;
-  std::atomic<bool> stopping_{false};  // read between the chunks of a preparation
+  const FreeSpace free_space_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> failures_{0};  // read between the chunks of a preparation
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   mutable std::condition_variable pause_wake_;
   State state_ = State::Preparing;
+  // No preparation starts before this (after a failure or give_back()).
+  std::chrono::steady_clock::time_point not_before_{};
   std::string last_error_;
   std::thread thread_;
 };

@@ -85,6 +85,7 @@ struct AuditLogStats {
   std::uint64_t rotations = 0;
   std::uint64_t preallocated_files = 0;  // files started over a spare of zeros (preallocate)
   bool spare_ready = false;  // preallocate: the next file's spare is written and synced
+  std::uint64_t spare_failures = 0;  // preallocate: spares that could not be made (disk full)
 };
 
 class AuditLog {

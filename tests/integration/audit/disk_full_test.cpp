@@ -240,6 +240,19 @@ class RemovalWatch {
   int fd_;
 };
 
+// True once the log counts a spare it could not make (its writer copies the count at least once
+// a second; 30 s bound only so that a broken writer fails, not hangs).
+bool wait_for_spare_failure(AuditLog& log) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (log.stats().spare_failures == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 AuditLogOptions preallocating(const std::filesystem::path& dir) {
   AuditLogOptions o = fast_retry(dir);
   o.preallocate = true;
@@ -285,10 +298,9 @@ TEST_CASE("preallocate: when the disk has no room for a spare the log appends to
   const auto dir = mnt / "log";
   std::filesystem::create_directories(dir);
   fill(mnt / "filler", 880 * 1024);  // ~140 KiB stay free: records fit, a 256 KiB spare does not
-  RemovalWatch watch(dir);
   auto log = AuditLog::open(preallocating(dir));
   REQUIRE(log);
-  REQUIRE(watch.wait_for(kSpareTemp));  // the preparation failed and removed its file
+  REQUIRE(wait_for_spare_failure(**log));  // not enough free space: no file was even made
   CHECK_FALSE(spare_files_left(dir));
   CHECK_FALSE((*log)->stats().spare_ready);
   CHECK((*log)->stats().preallocated_files == 0);
@@ -379,6 +391,7 @@ TEST_CASE("preallocate: a spare larger than RLIMIT_FSIZE is not made, and the lo
   auto log = AuditLog::open(preallocating(dir.path()));
   REQUIRE(log);
   REQUIRE(watch.wait_for(kSpareTemp));
+  CHECK(wait_for_spare_failure(**log));
   CHECK_FALSE(spare_files_left(dir.path()));
   CHECK((*log)->stats().preallocated_files == 0);
   for (int i = 0; i < 60; ++i) {  // more than one 64 KiB file
