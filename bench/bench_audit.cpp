@@ -218,8 +218,10 @@ void report_appends(benchmark::State& state, DurabilityMode mode,
       appended / static_cast<double>(std::max<std::uint64_t>(after.batches - before.batches, 1));
   // Strict mode's group commit: how many records one fdatasync made durable.
   if (mode == DurabilityMode::Strict) {
-    state.counters["records_per_sync"] =
-        appended / static_cast<double>(std::max<std::uint64_t>(after.syncs - before.syncs, 1));
+    const auto syncs = static_cast<double>(std::max<std::uint64_t>(after.syncs - before.syncs, 1));
+    state.counters["records_per_sync"] = appended / syncs;
+    // S of the model 16 / (S + R): the group commits' own fdatasync, as the writer timed it.
+    state.counters["sync_us"] = static_cast<double>(after.sync_micros - before.sync_micros) / syncs;
   }
 }
 
@@ -246,7 +248,13 @@ struct ClosedLoop {
 };
 
 // Null with the benchmark marked skipped when the log cannot be opened.
-std::unique_ptr<ClosedLoop> open_closed_loop(benchmark::State& state, DurabilityMode mode) {
+// With `preallocate`, the log is opened with AuditLogOptions::preallocate and the run starts
+// once the log writes to a file started over a spare of zeros (the first file of a new log is
+// created before the first spare is ready) and the next spare is ready too: a burst that finds
+// the disk quiet. While a spare is being written, strict mode is slower than without
+// preallocation (docs/audit.md, "Preallocation").
+std::unique_ptr<ClosedLoop> open_closed_loop(benchmark::State& state, DurabilityMode mode,
+                                             bool preallocate = false) {
   auto loop = std::make_unique<ClosedLoop>();
   loop->callers = static_cast<int>(state.range(0));
   loop->per_caller = static_cast<int>(state.range(1)) / loop->callers;
@@ -255,12 +263,22 @@ std::unique_ptr<ClosedLoop> open_closed_loop(benchmark::State& state, Durability
   o.dir = loop->root;
   o.mode = mode;
   o.checkpoint_every_records = 1000;
+  o.preallocate = preallocate;
   auto opened = AuditLog::open(o);
   if (!opened) {
     state.SkipWithError(opened.error().message.c_str());
     return nullptr;
   }
   loop->log = std::move(*opened);
+  const auto give_up = Clock::now() + std::chrono::seconds(60);
+  while (preallocate && (loop->log->stats().preallocated_files == 0 ||
+                         !loop->log->stats().spare_ready)) {
+    if (Clock::now() > give_up) {
+      state.SkipWithError("no spare file was ready after 60 s");
+      return nullptr;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   for (int i = 0; i < 64; ++i) {
     loop->events.push_back(sample(i));
     loop->outcomes.push_back(outcome_sample(i));
@@ -270,7 +288,7 @@ std::unique_ptr<ClosedLoop> open_closed_loop(benchmark::State& state, Durability
 
 // Closed loop: each caller appends, waits for its completion, appends again.
 void run_appends(benchmark::State& state, DurabilityMode mode) {
-  const auto loop = open_closed_loop(state, mode);
+  const auto loop = open_closed_loop(state, mode, state.range(2) != 0);
   if (!loop) {
     return;
   }
@@ -281,6 +299,7 @@ void run_appends(benchmark::State& state, DurabilityMode mode) {
   for (auto _ : state) {
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
     std::atomic<int> failures{0};
+    const auto stats_before = log.stats();
     const auto start = Clock::now();
     std::vector<std::thread> threads;
     // Outlives the callers: a completion may still be waking one that already saw its flag.
@@ -311,7 +330,7 @@ void run_appends(benchmark::State& state, DurabilityMode mode) {
     for (auto& t : threads) {
       t.join();
     }
-    report_appends(state, mode, lat, Clock::now() - start, failures.load(), AuditLogStats{},
+    report_appends(state, mode, lat, Clock::now() - start, failures.load(), stats_before,
                    log.stats());
   }
 }
@@ -354,7 +373,7 @@ class ReadyCallers {
 // turn (append_deferred + flush(), as the gateway does), else each append is written on its own
 // (append()). Closed loop as above.
 void run_driven_appends(benchmark::State& state, DurabilityMode mode, int drivers) {
-  const auto loop = open_closed_loop(state, mode);
+  const auto loop = open_closed_loop(state, mode, state.range(4) != 0);
   if (!loop) {
     return;
   }
@@ -635,40 +654,46 @@ BENCHMARK(BM_raw_write_fdatasync)
     ->Args({2000, 16 * 3264, 1})
     ->Apply(one_timed_run);
 BENCHMARK(BM_append_strict)
-    ->Args({1, 3000})
-    ->Args({4, 12000})
-    ->Args({16, 40000})
+    ->Args({1, 3000, 0})
+    ->Args({4, 12000, 0})
+    ->Args({16, 40000, 0})
+    ->Args({1, 3000, 1})  // preallocate: records written over a spare's zeros
+    ->Args({16, 40000, 1})
     ->Apply(one_timed_run);
 BENCHMARK(BM_append_batched)
-    ->Args({1, 50000})
-    ->Args({4, 100000})
-    ->Args({16, 200000})
+    ->Args({1, 50000, 0})
+    ->Args({4, 100000, 0})
+    ->Args({16, 200000, 0})
     ->Apply(one_timed_run);
 // Args: logical callers, appends in all, deferred (0: append() each; 1: append_deferred() and one
 // flush() per driver turn). Two driver threads in every row of *_2threads, one in *_1thread (the
 // gateway's `threads: 1`: its I/O thread appends deferred and flushes once per event-loop turn),
 // the gateway's mix (1: each call's outcome record too).
 BENCHMARK(BM_append_strict_2threads)
-    ->Args({4, 12000, 0, 0})
-    ->Args({4, 12000, 1, 0})
-    ->Args({16, 40000, 0, 0})
-    ->Args({16, 40000, 1, 0})
+    ->Args({4, 12000, 0, 0, 0})
+    ->Args({4, 12000, 1, 0, 0})
+    ->Args({16, 40000, 0, 0, 0})
+    ->Args({16, 40000, 1, 0, 0})
     ->Apply(one_timed_run);
 BENCHMARK(BM_append_batched_2threads)
-    ->Args({4, 100000, 0, 0})
-    ->Args({4, 100000, 1, 0})
-    ->Args({16, 200000, 0, 0})
-    ->Args({16, 200000, 1, 0})
+    ->Args({4, 100000, 0, 0, 0})
+    ->Args({4, 100000, 1, 0, 0})
+    ->Args({16, 200000, 0, 0, 0})
+    ->Args({16, 200000, 1, 0, 0})
     ->Apply(one_timed_run);
 BENCHMARK(BM_append_strict_1thread)
-    ->Args({4, 12000, 1, 0})
-    ->Args({16, 40000, 1, 0})
-    ->Args({16, 40000, 1, 1})
+    ->Args({4, 12000, 1, 0, 0})
+    ->Args({16, 40000, 1, 0, 0})
+    ->Args({16, 40000, 1, 1, 0})
+    ->Args({16, 40000, 1, 0, 1})  // preallocate
+    ->Args({16, 40000, 1, 1, 1})
     ->Apply(one_timed_run);
 BENCHMARK(BM_append_batched_1thread)
-    ->Args({4, 100000, 1, 0})
-    ->Args({16, 200000, 1, 0})
-    ->Args({16, 200000, 1, 1})
+    ->Args({4, 100000, 1, 0, 0})
+    ->Args({16, 200000, 1, 0, 0})
+    ->Args({16, 200000, 1, 1, 0})
+    ->Args({16, 200000, 1, 0, 1})  // preallocate
+    ->Args({16, 200000, 1, 1, 1})
     ->Apply(one_timed_run);
 BENCHMARK(BM_verify)->Arg(100000)->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_verify_denied)->Arg(100000)->Iterations(3)->Unit(benchmark::kMillisecond);

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -109,7 +111,7 @@ Result<void> sync_directory(const std::filesystem::path& dir) {
 }
 
 Result<int> create_log_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) {
     return fail(errno_message("cannot create " + path.string(), errno));
   }
@@ -117,16 +119,53 @@ Result<int> create_log_file(const std::filesystem::path& path) {
 }
 
 Result<int> open_log_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     return fail(errno_message("cannot open " + path.string(), errno));
   }
   return fd;
 }
 
-Result<void> write_all(int fd, std::string_view data) {
+Result<int> install_spare(const std::filesystem::path& spare, const std::filesystem::path& path) {
+  // RENAME_NOREPLACE: a log file is never replaced, whatever the names say.
+  if (::renameat2(AT_FDCWD, spare.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    return fail(errno_message("cannot rename " + spare.string() + " to " + path.string(), errno));
+  }
+  return open_log_file(path);
+}
+
+namespace {
+Result<struct statx> statx_of(int fd, unsigned int mask) {
+  struct statx st {};
+  if (::statx(fd, "", AT_EMPTY_PATH, mask, &st) != 0) {
+    return fail(errno_message("statx", errno));
+  }
+  if ((st.stx_mask & mask) != mask) {
+    return fail("statx: the file system did not report the field asked for");
+  }
+  return st;
+}
+}  // namespace
+
+Result<std::uint64_t> link_count(int fd) {
+  auto st = statx_of(fd, STATX_NLINK);
+  if (!st) {
+    return tl::unexpected(st.error());
+  }
+  return st->stx_nlink;
+}
+
+Result<std::uint64_t> file_size_of(int fd) {
+  auto st = statx_of(fd, STATX_SIZE);
+  if (!st) {
+    return tl::unexpected(st.error());
+  }
+  return st->stx_size;
+}
+
+Result<void> write_all_at(int fd, std::string_view data, std::uint64_t offset) {
   while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -134,6 +173,7 @@ Result<void> write_all(int fd, std::string_view data) {
       return fail(errno_message("write", errno));
     }
     data.remove_prefix(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
   }
   return {};
 }

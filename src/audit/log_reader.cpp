@@ -14,6 +14,9 @@
 #include <system_error>
 #include <utility>
 
+#include "audit/log_directory.hpp"
+#include "portcullis/audit/file_data.hpp"
+
 namespace portcullis::audit {
 namespace {
 
@@ -51,12 +54,14 @@ ssize_t pread_retry(int fd, char* data, std::size_t size, std::uint64_t offset) 
   }
 }
 
+// statx for the size alone, not fstat: a stat of the file the writer is writing would make its
+// every write dirty the inode (log_directory.hpp, link_count).
 Result<std::uint64_t> file_size(int fd, const std::filesystem::path& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return fail(path.string() + ": fstat: " + errno_text(errno));
+  auto size = detail::file_size_of(fd);
+  if (!size) {
+    return fail(path.string() + ": " + size.error().message);
   }
-  return static_cast<std::uint64_t>(st.st_size);
+  return *size;
 }
 
 // Where the file's `count`-th newline is (the start of the following line), scanning from the
@@ -83,7 +88,9 @@ Result<LineSkip> skip_lines(const std::filesystem::path& path, std::uint64_t cou
       break;
     }
     const char* begin = chunk.data();
-    const char* end = begin + n;
+    // Only the data counts: it ends at the first NUL byte (file_data.hpp).
+    const std::size_t data = data_length(std::string_view(begin, static_cast<std::size_t>(n)));
+    const char* end = begin + data;
     for (const char* p = begin; skip.lines < count;) {
       const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
       if (nl == nullptr) {
@@ -92,6 +99,9 @@ Result<LineSkip> skip_lines(const std::filesystem::path& path, std::uint64_t cou
       p = static_cast<const char*>(nl) + 1;
       ++skip.lines;
       skip.offset = at + static_cast<std::uint64_t>(p - begin);
+    }
+    if (data < static_cast<std::size_t>(n)) {
+      break;
     }
     at += static_cast<std::uint64_t>(n);
   }
@@ -230,6 +240,28 @@ struct RecordFieldsSax {
   }
 };
 
+// The offset just after the last byte of `fd` (of `size` bytes) that is not NUL: where the file's
+// content ends once a NUL tail is left out. Reads only that tail (and one chunk).
+Result<std::uint64_t> end_before_nul_tail(int fd, std::uint64_t size,
+                                          const std::filesystem::path& path) {
+  std::string chunk(64 * 1024, '\0');
+  std::uint64_t end = size;
+  while (end > 0) {
+    const std::uint64_t step = std::min<std::uint64_t>(end, chunk.size());
+    const ssize_t n = pread_retry(fd, chunk.data(), static_cast<std::size_t>(step), end - step);
+    if (n != static_cast<ssize_t>(step)) {
+      return fail(path.string() + ": read: " + (n < 0 ? errno_text(errno) : "short read"));
+    }
+    const auto last = std::string_view(chunk.data(), static_cast<std::size_t>(step))
+                          .find_last_not_of('\0');
+    if (last != std::string_view::npos) {
+      return end - step + last + 1;
+    }
+    end -= step;
+  }
+  return end;
+}
+
 void sleep_for(std::chrono::milliseconds duration, const std::stop_token& stop) {
   std::mutex mutex;
   std::condition_variable_any cv;
@@ -314,11 +346,19 @@ Result<LogRecord> read_last_audit_record(const std::filesystem::path& dir) {
     if (!size) {
       return tl::unexpected(size.error());
     }
-    // Read backwards until the buffer holds the last complete line and the newline before it
-    // (or the start of the file).
+    // Step back over the unwritten tail (NUL bytes, file_data.hpp) without keeping it, then read
+    // backwards until the buffer holds the last complete line and the newline before it (or the
+    // start of the file).
+    auto content_end = end_before_nul_tail(fd.get(), *size, path);
+    if (!content_end) {
+      return tl::unexpected(content_end.error());
+    }
     std::string tail;
-    std::uint64_t start = *size;
+    std::uint64_t start = *content_end;
     for (;;) {
+      // The data ends at the first NUL byte: a NUL in what was read back (damage, or a write in
+      // flight over the tail) ends it there.
+      tail.resize(data_length(tail));
       const auto last_nl = tail.rfind('\n');
       if (last_nl != std::string::npos) {
         const auto prev_nl = last_nl == 0 ? std::string::npos : tail.rfind('\n', last_nl - 1);
@@ -367,7 +407,8 @@ LogReader::LogReader(LogReader&& other) noexcept
       accept_any_next_sequence_(other.accept_any_next_sequence_),
       skipped_records_(other.skipped_records_),
       abandoned_tail_bytes_(other.abandoned_tail_bytes_),
-      observed_size_(other.observed_size_) {}
+      observed_size_(other.observed_size_),
+      observed_data_end_(other.observed_data_end_) {}
 
 LogReader& LogReader::operator=(LogReader&& other) noexcept {
   if (this != &other) {
@@ -380,6 +421,7 @@ LogReader& LogReader::operator=(LogReader&& other) noexcept {
     skipped_records_ = other.skipped_records_;
     abandoned_tail_bytes_ = other.abandoned_tail_bytes_;
     observed_size_ = other.observed_size_;
+    observed_data_end_ = other.observed_data_end_;
   }
   return *this;
 }
@@ -391,6 +433,7 @@ void LogReader::close_current() {
   }
   open_name_.clear();
   observed_size_ = 0;
+  observed_data_end_ = 0;
 }
 
 Result<bool> LogReader::open_current() {
@@ -449,7 +492,11 @@ Result<bool> LogReader::read_current_file(std::vector<LogRecord>& out,
   std::string buffer;
   std::size_t line_start = 0;
   std::size_t scan_from = 0;
-  std::uint64_t read_at = position_.offset;
+  std::uint64_t read_at = position_.offset;  // file offset of buffer's end
+  // Set once the first NUL byte was read: the data ends at read_at, and the bytes after it are
+  // the unwritten tail (file_data.hpp), or a write still in flight over it. Either way there is
+  // no more data yet, as at the end of the file.
+  bool at_data_end = false;
   for (;;) {
     if (out.size() >= limits.max_records || (!out.empty() && state.bytes >= limits.max_bytes)) {
       return true;
@@ -461,8 +508,9 @@ Result<bool> LogReader::read_current_file(std::vector<LogRecord>& out,
                     ": a line longer than " + std::to_string(limits.max_line_bytes) +
                     " bytes is not an audit record");
       }
-      if (read_at >= *size) {
+      if (at_data_end || read_at >= *size) {
         observed_size_ = *size;
+        observed_data_end_ = read_at;
         return false;  // caught up; anything left is a line still being written
       }
       buffer.erase(0, line_start);
@@ -476,10 +524,14 @@ Result<bool> LogReader::read_current_file(std::vector<LogRecord>& out,
       if (n < 0) {
         return fail(path.string() + ": read: " + errno_text(errno));
       }
-      buffer.resize(old_size + static_cast<std::size_t>(n));
-      read_at += static_cast<std::uint64_t>(n);
+      const std::size_t data =
+          data_length(std::string_view(buffer.data() + old_size, static_cast<std::size_t>(n)));
+      at_data_end = data < static_cast<std::size_t>(n);
+      buffer.resize(old_size + data);
+      read_at += data;
       if (n == 0) {
         observed_size_ = read_at;
+        observed_data_end_ = read_at;
         return false;
       }
       continue;
@@ -574,11 +626,8 @@ Result<std::vector<LogRecord>> LogReader::read(const LogReaderLimits& limits) {
     if (*full) {
       return out;
     }
-    auto size = current_size();
-    if (!size) {
-      return stop_with(size.error());
-    }
-    abandoned_tail_bytes_ += *size - position_.offset;
+    // The incomplete line left behind, up to the data end (a NUL tail is not counted).
+    abandoned_tail_bytes_ += observed_data_end_ - position_.offset;
     move_to_file(**next);
   }
 }
@@ -596,6 +645,14 @@ bool LogReader::has_news() {
     auto size = current_size();
     if (!size || *size != observed_size_) {
       return true;
+    }
+    if (observed_data_end_ < observed_size_) {
+      // Caught up at a NUL tail: records are written over it without changing the file's size,
+      // so look at the byte where the data ended.
+      char byte = '\0';
+      if (pread_retry(fd_, &byte, 1, observed_data_end_) != 1 || byte != '\0') {
+        return true;
+      }
     }
   }
   auto next = next_file();

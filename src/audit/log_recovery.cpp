@@ -1,10 +1,9 @@
 #include "audit/log_recovery.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "audit/json_tape.hpp"
+#include "portcullis/audit/file_data.hpp"
 
 namespace portcullis::audit::detail {
 
@@ -12,36 +11,26 @@ namespace {
 
 // True when the bytes after the last good record look like an interrupted write: no complete
 // line in them is a JSON object. A complete, parseable record after a bad one means the file
-// was damaged in the middle, which recovery must not "repair".
+// was damaged in the middle, which recovery must not "repair". (Damage after the NUL tail has
+// been refused before this is asked.)
 Result<bool> is_torn_tail(const std::filesystem::path& file, std::uint64_t from) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return fail("cannot read " + file.string());
-  }
-  std::string rest;
-  char buf[65536];
-  while (true) {
-    const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(from + rest.size()));
-    if (n <= 0) {
-      break;
-    }
-    rest.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
   JsonTape tape;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t nl = rest.find('\n', start);
-    if (nl == std::string::npos) {
-      break;
+  bool record_follows = false;
+  auto data = read_lines(file, from, TailCheck::Stop, [&](std::string_view line) {
+    if (!record_follows && tape.parse(line) && tape.node(0).type == NodeType::Object) {
+      record_follows = true;
     }
-    const std::string_view line(rest.data() + start, nl - start);
-    if (tape.parse(line) && tape.node(0).type == NodeType::Object) {
-      return false;
-    }
-    start = nl + 1;
+  });
+  if (!data) {
+    return tl::unexpected(data.error());
   }
-  return true;
+  return !record_follows;
+}
+
+std::string damage_message(const VerifyReport& report, const std::string& what_then) {
+  return "the audit log is damaged in " + report.problem->file + " line " +
+         std::to_string(report.problem->line) + " (" + to_string(report.problem->kind) + ": " +
+         report.problem->message + ")" + what_then + " — run `portcullis audit verify`";
 }
 
 }  // namespace
@@ -55,18 +44,16 @@ Result<RecoveredLog> recover_log(const std::vector<std::filesystem::path>& files
     options.partial = true;
     ChainVerifier verifier(options);
     std::uint64_t good_end = 0;
+    FileData newest;
     for (std::size_t i = start; i < files.size(); ++i) {
       auto fed = feed_file(verifier, files[i], good_end);
       if (!fed) {
         return tl::unexpected(fed.error());
       }
       if (verifier.failed() && i + 1 < files.size()) {
-        const auto report = verifier.finish();
-        return fail("the audit log is damaged in " + report.problem->file + " line " +
-                    std::to_string(report.problem->line) + " (" +
-                    to_string(report.problem->kind) + ": " + report.problem->message +
-                    "); refusing to append to it — run `portcullis audit verify`");
+        return fail(damage_message(verifier.finish(), "; refusing to append to it"));
       }
+      newest = std::move(*fed);
     }
     // The tree is known only from a checkpoint (or the chain's start), so read further back
     // until one is found, also when the newest file ends torn: a file started by a rotation has
@@ -83,18 +70,20 @@ Result<RecoveredLog> recover_log(const std::vector<std::filesystem::path>& files
     }
     out.file_size = static_cast<std::uint64_t>(st.st_size);
     out.good_end = good_end;
+    out.data_end = newest.data_end;
+    out.unwritten_bytes = out.file_size > out.data_end ? out.file_size - out.data_end : 0;
     if (verifier.failed()) {
       const auto report = verifier.finish();
+      if (newest.damaged_at) {
+        // Not what a crash leaves: a write never lands after the NUL tail it has not reached.
+        return fail(damage_message(report, "; refusing to cut it"));
+      }
       auto torn = is_torn_tail(out.last_file, good_end);
       if (!torn) {
         return tl::unexpected(torn.error());
       }
       if (!*torn) {
-        return fail("the audit log is damaged in " + report.problem->file + " line " +
-                    std::to_string(report.problem->line) + " (" +
-                    to_string(report.problem->kind) + ": " + report.problem->message +
-                    ") and valid records follow; refusing to cut it — run `portcullis audit "
-                    "verify`");
+        return fail(damage_message(report, " and valid records follow; refusing to cut it"));
       }
       out.torn_reason = std::string(to_string(report.problem->kind)) + ": " + report.problem->message;
     }

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "audit/log_recovery.hpp"
+#include "portcullis/audit/file_data.hpp"
 #include "portcullis/audit/verifier.hpp"
 
 namespace portcullis::audit {
@@ -72,6 +73,19 @@ Result<std::unique_ptr<AuditLog>> FileAuditLog::open(const AuditLogOptions& opti
   if (auto started = log->start(std::chrono::system_clock::now()); !started) {
     return fail("audit: " + started.error().message);
   }
+  if (options.preallocate) {
+    // Ready spares wake the writer thread: it rotates early into one when its file has no zeros
+    // left (spare_rotation_due), as after a restart.
+    const auto wake_writer = [raw = log.get()] {
+      {
+        std::lock_guard guard(raw->mutex_);
+        raw->rotate_due_ = true;
+        raw->spare_ready_ = true;
+      }
+      raw->wake_.notify_all();
+    };
+    log->spare_ = std::make_unique<SpareFile>(options.dir, options.rotate_bytes, wake_writer);
+  }
   log->healthy_ = true;
   const auto now = SteadyClock::now();
   log->last_sync_ = now;
@@ -93,8 +107,9 @@ Result<void> FileAuditLog::start(std::chrono::system_clock::time_point now) {
     }
     recovered = std::move(*r);
   }
-  const std::uint64_t cut =
-      recovered ? recovered->file_size - recovered->good_end : 0;
+  // What recovery reports as cut: a torn record, never the NUL tail a preallocating writer left
+  // (log_recovery.hpp); both go from the file.
+  const std::uint64_t cut = recovered ? recovered->torn_bytes() : 0;
   if (recovered) {
     // Cut a torn tail before anything else is written after it.
     auto fd = open_log_file(recovered->last_file);
@@ -103,8 +118,9 @@ Result<void> FileAuditLog::start(std::chrono::system_clock::time_point now) {
     }
     fd_ = *fd;
     file_ = recovered->last_file;
-    if (cut > 0 && (::ftruncate(fd_, static_cast<off_t>(recovered->good_end)) != 0 ||
-                    ::fdatasync(fd_) != 0)) {
+    if (recovered->file_size > recovered->good_end &&
+        (::ftruncate(fd_, static_cast<off_t>(recovered->good_end)) != 0 ||
+         ::fdatasync(fd_) != 0)) {
       return fail(errno_message("cannot cut the torn tail of " + file_.string(), errno));
     }
     file_size_ = recovered->good_end;
@@ -294,6 +310,7 @@ void FileAuditLog::close() {
   if (writer_.joinable()) {
     writer_.join();
   }
+  spare_.reset();  // stops its thread and removes the spare
 }
 
 std::string FileAuditLog::last_error() const {
@@ -307,9 +324,13 @@ AuditLogStats FileAuditLog::stats() const {
   s.failed = failed_.load();
   s.batches = batches_.load();
   s.syncs = syncs_.load();
+  s.sync_micros = sync_micros_.load();
   s.checkpoints = checkpoints_.load();
   s.recoveries = recoveries_.load();
   s.rotations = rotations_.load();
+  s.preallocated_files = preallocated_files_.load();
+  s.spare_ready = spare_ready_.load();
+  s.spare_failures = spare_failures_.load();
   return s;
 }
 
@@ -457,12 +478,14 @@ void FileAuditLog::sync_group(std::vector<Awaiting>& group, bool token_held) {
   std::string why;
   if (::fdatasync(fd_) != 0) {
     why = errno_message("fdatasync", errno);
-  } else if (struct stat st {}; ::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
+  } else if (auto links = link_count(fd_); !links || *links == 0) {
     why = "the audit file " + file_.string() + " was removed";
   }
   last_sync_ = SteadyClock::now();
   last_sync_duration_ = last_sync_ - started;
   ++syncs_;
+  sync_micros_ += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(last_sync_duration_).count());
   if (why.empty()) {
     if (group.empty()) {
       return;
@@ -584,7 +607,7 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
   }
   // Batched mode checks after each write holding a gated record that the file still has a name
   // (fail closed: a decision written to a removed file would be lost); strict mode checks after
-  // the fdatasync instead (sync_group). Outcome records alone are not checked: one fstat less
+  // the fdatasync instead (sync_group). Outcome records alone are not checked: one statx less
   // per call, and the next gated record or sync notices.
   if (auto flushed = flush(false, before, gated && !strict); !flushed) {
     fail_all(batch, "audit record not written: " + flushed.error().message);
@@ -623,6 +646,10 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
 
 void FileAuditLog::housekeeping(bool stopping) {
   const auto now = SteadyClock::now();
+  if (spare_) {
+    // Copied here, on the writer thread, which spare_ outlives: stats() may run after close().
+    spare_failures_ = spare_->failures();
+  }
   if (!healthy_) {
     if (now - last_retry_ >= options_.retry_interval || stopping) {
       last_retry_ = now;
@@ -635,8 +662,8 @@ void FileAuditLog::housekeeping(bool stopping) {
   if (stopping) {
     const ChainState before = state_;
     buffer_.clear();
-    if (add_checkpoint("close")) {
-      (void)flush(true, before);
+    if (add_checkpoint("close") && flush(true, before)) {
+      cut_unwritten_tail();
     }
     return;
   }
@@ -651,7 +678,7 @@ void FileAuditLog::housekeeping(bool stopping) {
     (void)flush(true, before);
   }
   if (healthy_ && (now - file_started_ >= options_.rotate_interval ||
-                   file_size_ >= options_.rotate_bytes)) {
+                   file_size_ >= options_.rotate_bytes || spare_rotation_due())) {
     (void)rotate(std::chrono::system_clock::now());
   }
 }
@@ -718,15 +745,29 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
   if (fd_ < 0) {
     result = fail("no audit file is open");
   } else {
-    result = write_all(fd_, buffer_);
+    // Over a spare's zeros, the write goes on with zeros to the end of its last page: a write
+    // that covers only part of a page that is not in the page cache makes the kernel read the
+    // page from disk first (the spare's zeros were written with O_DIRECT), and that read would
+    // cost as much as the fdatasync saves. Readers end the data at the first NUL byte.
+    const std::size_t data = buffer_.size();
+    const std::uint64_t end = file_size_ + data;
+    if (end < zeroed_end_) {
+      const std::uint64_t page_end =
+          std::min<std::uint64_t>((end + 4095) / 4096 * 4096, zeroed_end_);
+      buffer_.append(static_cast<std::size_t>(page_end - end), '\0');
+    }
+    result = write_all_at(fd_, buffer_, file_size_);
+    buffer_.resize(data);
     if (result && sync) {
       ++syncs_;
       if (::fdatasync(fd_) != 0) {
         result = fail(errno_message("fdatasync", errno));
       }
     }
-    struct stat st {};
-    if (result && check_removed && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
+    if (result && check_removed && [this] {
+          auto links = link_count(fd_);
+          return !links || *links == 0;
+        }()) {
       result = fail("the audit file " + file_.string() + " was removed");
     }
   }
@@ -746,8 +787,71 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
   return {};
 }
 
+bool FileAuditLog::start_in_spare(const std::filesystem::path& path) {
+  if (!spare_) {
+    return false;
+  }
+  auto spare = spare_->claim();
+  if (!spare) {
+    return false;
+  }
+  spare_ready_ = false;
+  auto fd = install_spare(*spare, path);
+  spare_->done_with_claim();  // the next one is prepared while this file fills
+  if (!fd) {
+    spare_install_failed_ = true;
+    return false;  // the caller creates the file as without a spare (the error shows there)
+  }
+  auto size = file_size_of(*fd);
+  if (!size) {
+    ::close(*fd);
+    spare_install_failed_ = true;
+    return false;  // named now: create_log_file fails with EEXIST and says so
+  }
+  spare_install_failed_ = false;
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  fd_ = *fd;
+  zeroed_end_ = *size;
+  ++preallocated_files_;
+  return true;
+}
+
+bool FileAuditLog::spare_rotation_due() const {
+  return spare_ && !spare_install_failed_ && fd_ >= 0 && file_size_ >= zeroed_end_ &&
+         spare_->ready();
+}
+
+void FileAuditLog::cut_unwritten_tail() {
+  if (fd_ < 0 || zeroed_end_ <= file_size_) {
+    return;
+  }
+  // If this fails the zeros stay: every reader ends the data at the first NUL, and the next
+  // start-up cuts them.
+  if (::ftruncate(fd_, static_cast<off_t>(file_size_)) == 0) {
+    (void)::fdatasync(fd_);
+  }
+  zeroed_end_ = 0;
+}
+
 Result<void> FileAuditLog::open_next_file(const std::string& name) {
   const auto path = options_.dir / name;
+  if (start_in_spare(path)) {
+    if (auto synced = sync_directory(options_.dir); !synced) {
+      // The file has its name but it may not survive a power failure: not a file to write to.
+      ::close(fd_);
+      fd_ = -1;
+      zeroed_end_ = 0;
+      pending_next_file_ = name;
+      return synced;
+    }
+    file_ = path;
+    file_size_ = 0;
+    file_started_ = SteadyClock::now();
+    pending_next_file_.clear();
+    return {};
+  }
   auto fd = create_log_file(path);
   if (!fd) {
     pending_next_file_ = name;
@@ -762,6 +866,7 @@ Result<void> FileAuditLog::open_next_file(const std::string& name) {
     ::close(fd_);
   }
   fd_ = *fd;
+  zeroed_end_ = 0;
   file_ = path;
   file_size_ = 0;
   file_started_ = SteadyClock::now();
@@ -795,6 +900,7 @@ Result<void> FileAuditLog::rotate(std::chrono::system_clock::time_point now) {
       a.done(std::move(a.receipt));
     }
   };
+  cut_unwritten_tail();
   ::close(fd_);
   fd_ = -1;
   if (auto opened = open_next_file(name); !opened) {
@@ -827,6 +933,9 @@ void FileAuditLog::apply_retention() {
 }
 
 Result<void> FileAuditLog::recover() {
+  if (spare_) {
+    spare_->give_back();  // if the disk is full, its space lets the log write again
+  }
   if (fd_ >= 0) {
     settle_awaiting();  // strict records written before the failure: durable or refused now
   }
@@ -842,11 +951,22 @@ Result<void> FileAuditLog::recover() {
       new_file = true;
       what = "the audit file was shortened by someone else";
     } else if (static_cast<std::uint64_t>(st.st_size) > file_size_) {
-      // A failed write left part of a batch: those records were refused, so they go.
+      // A failed write left part of a batch: those records were refused, so they go. Over a
+      // spare's zeros only the bytes before the first NUL were written (a record holds none),
+      // and only those are reported as cut; the zeros go too (the file appends from now on).
+      std::uint64_t written_end = static_cast<std::uint64_t>(st.st_size);
+      if (zeroed_end_ > file_size_) {
+        auto data = read_lines(file_, file_size_, TailCheck::Stop, [](std::string_view) {});
+        if (!data) {
+          return tl::unexpected(data.error());
+        }
+        written_end = data->data_end;
+      }
       if (::ftruncate(fd_, static_cast<off_t>(file_size_)) != 0 || ::fdatasync(fd_) != 0) {
         return fail(errno_message("cannot cut the failed write", errno));
       }
-      cut = static_cast<std::uint64_t>(st.st_size) - file_size_;
+      zeroed_end_ = 0;
+      cut = written_end - file_size_;
     }
   }
   if (new_file) {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "audit/log_directory.hpp"
+#include "audit/spare_file.hpp"
 #include "portcullis/audit/audit_log.hpp"
 #include "portcullis/audit/merkle.hpp"
 #include "portcullis/audit/record.hpp"
@@ -125,6 +126,15 @@ class FileAuditLog final : public AuditLog {
   Result<void> flush(bool sync, const ChainState& before, bool check_removed = true);
   Result<void> rotate(std::chrono::system_clock::time_point now);
   Result<void> open_next_file(const std::string& name);
+  // Token held: the new file `path` from the ready spare, if there is one (else nothing happens
+  // and the caller creates it). True when it was installed and fd_ now writes to it.
+  bool start_in_spare(const std::filesystem::path& path);
+  // Token held: the current file has no zeros left ahead of its data and a spare is ready (e.g.
+  // after a restart, which continues the newest file by appending): rotate into it early.
+  [[nodiscard]] bool spare_rotation_due() const;
+  // Token held, before a file is closed: cuts off the NUL bytes after the data and fdatasyncs
+  // the size, so only the active file of a running (or crashed) writer ever has such a tail.
+  void cut_unwritten_tail();
   void apply_retention();
   Result<void> recover();  // after a failure: reopen/cut/new file, then a recovery record
   void mark_failed(const std::string& why);
@@ -145,6 +155,14 @@ class FileAuditLog final : public AuditLog {
   int fd_ = -1;
   std::filesystem::path file_;
   std::uint64_t file_size_ = 0;   // bytes of complete, written records
+  // The file's length on disk when it was started from a spare: [file_size_, zeroed_end_) are
+  // NUL bytes already on disk; == file_size_ or less when there are none (token holder's state).
+  std::uint64_t zeroed_end_ = 0;
+  // The last spare could not be installed (e.g. no RENAME_NOREPLACE on this file system): no
+  // early rotation into the next one, which would fail the same way at every ready spare and
+  // start a new file each time. Rotations by size or age still try; a success clears it (token
+  // holder's state).
+  bool spare_install_failed_ = false;
   std::chrono::steady_clock::time_point file_started_;
   std::chrono::steady_clock::time_point last_sync_;
   std::chrono::steady_clock::time_point last_checkpoint_;
@@ -168,9 +186,13 @@ class FileAuditLog final : public AuditLog {
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> syncs_{0};
+  std::atomic<std::uint64_t> sync_micros_{0};
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> recoveries_{0};
   std::atomic<std::uint64_t> rotations_{0};
+  std::atomic<std::uint64_t> preallocated_files_{0};
+  std::atomic<bool> spare_ready_{false};
+  std::atomic<std::uint64_t> spare_failures_{0};  // spare_->failures() as of the last turn
 
   std::atomic<bool> healthy_{false};
   std::mutex mutex_;
@@ -203,6 +225,8 @@ class FileAuditLog final : public AuditLog {
   bool stopping_ = false;         // guarded by mutex_
   bool closed_ = false;           // guarded by mutex_
   std::thread writer_;
+  // Last: its thread calls back into mutex_ and wake_ (a spare is ready), so it stops first.
+  std::unique_ptr<SpareFile> spare_;  // options_.preallocate
 };
 
 }  // namespace portcullis::audit::detail

@@ -1,8 +1,8 @@
 #include "portcullis/audit/scan.hpp"
 
-#include <fstream>
-#include <string>
+#include <string_view>
 
+#include "portcullis/audit/file_data.hpp"
 #include "portcullis/audit/verifier.hpp"
 
 namespace portcullis::audit {
@@ -14,22 +14,19 @@ Result<std::uint64_t> scan_records(const std::filesystem::path& dir,
     return tl::unexpected(files.error());
   }
   std::uint64_t count = 0;
-  std::string line;
   for (const auto& file : *files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      return fail("cannot read " + file.string());
-    }
-    while (std::getline(in, line)) {
-      if (in.eof()) {
-        break;  // no '\n': an incomplete last line
-      }
+    // Complete lines up to the data end: an incomplete last line and the NUL tail a writer may
+    // have reserved ahead of its records (file_data.hpp) are not records.
+    auto read = read_lines(file, 0, TailCheck::Stop, [&](std::string_view line) {
       auto record = nlohmann::json::parse(line, nullptr, false);
       if (record.is_discarded() || !record.is_object()) {
-        continue;
+        return;
       }
       on_record(record);
       ++count;
+    });
+    if (!read) {
+      return tl::unexpected(read.error());
     }
   }
   return count;

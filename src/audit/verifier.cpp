@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "audit/json_tape.hpp"
+#include "portcullis/audit/file_data.hpp"
 #include "portcullis/audit/record.hpp"
 #include "portcullis/audit/signer.hpp"
 
@@ -338,6 +339,21 @@ bool ChainVerifier::check_checkpoint(std::uint32_t cp, std::uint64_t seq, std::i
   return true;
 }
 
+void ChainVerifier::damaged_tail(std::uint64_t data_end, std::uint64_t at) {
+  problem(Tamper::Altered, line_ + 1, std::nullopt,
+          "the file is damaged: byte offset " + std::to_string(at) +
+              " is not NUL, but the data ends at byte offset " + std::to_string(data_end) +
+              " (its first NUL byte; a record never contains one, and only NUL bytes — the "
+              "unwritten tail — may follow it)");
+}
+
+void ChainVerifier::unwritten_tail(std::uint64_t bytes) {
+  report_.unwritten_bytes += bytes;
+  report_.notes.push_back(file_ + " ends with an unwritten tail of " + std::to_string(bytes) +
+                          " NUL bytes (space the writer reserved ahead of its records; not part "
+                          "of the log)");
+}
+
 VerifyReport ChainVerifier::finish() {
   searching_for_.reset();
   if (!failed() && !options_.partial && !tip_.next_file.empty()) {
@@ -352,59 +368,39 @@ VerifyReport ChainVerifier::finish() {
   return report_;
 }
 
-Result<std::uint64_t> feed_file(ChainVerifier& verifier, const std::filesystem::path& file,
-                                std::uint64_t& good_end) {
+Result<FileData> feed_file(ChainVerifier& verifier, const std::filesystem::path& file,
+                           std::uint64_t& good_end) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return fail("cannot read " + file.string() + ": " + std::strerror(errno));
   }
   verifier.begin_file(file.string());
   good_end = 0;
-  std::string buf;
-  buf.resize(1 << 20);
-  std::size_t have = 0;     // bytes in buf
-  std::uint64_t base = 0;   // file offset of buf[0]
-  std::uint64_t total = 0;
-  while (true) {
-    if (have == buf.size()) {
-      buf.resize(buf.size() * 2);  // a line longer than the buffer
-    }
-    const ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      const int err = errno;
-      ::close(fd);
-      return fail("cannot read " + file.string() + ": " + std::strerror(err));
-    }
-    if (n == 0) {
-      break;
-    }
-    have += static_cast<std::size_t>(n);
-    total += static_cast<std::uint64_t>(n);
-    std::size_t start = 0;
-    while (true) {
-      const void* nl = std::memchr(buf.data() + start, '\n', have - start);
-      if (nl == nullptr) {
-        break;
-      }
-      const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data());
-      const bool ok = verifier.feed_line(std::string_view(buf.data() + start, end - start), true);
-      if (ok) {
-        good_end = base + end + 1;
-      }
-      start = end + 1;
-    }
-    std::memmove(buf.data(), buf.data() + start, have - start);
-    have -= start;
-    base += start;
-  }
+  std::uint64_t offset = 0;
+  auto data = read_lines(
+      fd, 0, TailCheck::Check,
+      [&](std::string_view line) {
+        offset += line.size() + 1;
+        if (verifier.feed_line(line, true)) {
+          good_end = offset;
+        }
+      },
+      file.string());
   ::close(fd);
-  if (have > 0) {
-    verifier.feed_line(std::string_view(buf.data(), have), false);
+  if (!data) {
+    return tl::unexpected(data.error());
   }
-  return total;
+  // Damage after the data is named before a torn last line: it is what explains the file.
+  if (data->damaged_at) {
+    verifier.damaged_tail(data->data_end, *data->damaged_at);
+  }
+  if (!data->torn.empty()) {
+    verifier.feed_line(data->torn, false);
+  }
+  if (data->unwritten_bytes() > 0) {
+    verifier.unwritten_tail(data->unwritten_bytes());
+  }
+  return data;
 }
 
 Result<std::vector<std::filesystem::path>> list_log_files(const std::filesystem::path& dir) {

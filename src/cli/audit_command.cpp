@@ -1,8 +1,12 @@
 // `portcullis audit verify|proof|verify-proof|tail`: checking and reading the audit log.
 // Exit codes: 0 intact/valid, 1 tampered/invalid, 2 unreadable input or usage error.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -14,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/read_input.hpp"
+#include "portcullis/audit/file_data.hpp"
 #include "portcullis/audit/proof.hpp"
 #include "portcullis/audit/signer.hpp"
 #include "portcullis/audit/verifier.hpp"
@@ -41,6 +46,7 @@ json report_json(const audit::VerifyReport& r) {
               {"checkpoints_checked", r.checkpoints},
               {"signatures_checked", r.signatures_checked},
               {"signatures_skipped", r.signatures_skipped},
+              {"unwritten_bytes", r.unwritten_bytes},
               {"notes", r.notes}};
   if (r.problem) {
     out["problem"] = {{"kind", audit::to_string(r.problem->kind)},
@@ -215,17 +221,19 @@ std::string pretty(const json& r) {
   return s + rest.str();
 }
 
+// The file is read by offset, up to the end of its data (portcullis/audit/file_data.hpp): a
+// writer that preallocates writes its records over NUL bytes without changing the file's size,
+// so following it means reading again from the end of the last complete line, not from where a
+// stream reached the end of the file.
 int run_tail(const std::string& file, std::size_t count, bool follow) {
   std::filesystem::path path(file);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     std::cerr << "portcullis audit tail: cannot read " << file << "\n";
     return 2;
   }
-  std::vector<std::string> last;
-  std::string line;
   std::string next_file;
-  auto show = [&](const std::string& text) {
+  auto show = [&](std::string_view text) {
     const json r = json::parse(text, nullptr, false);
     if (r.is_discarded()) {
       std::cout << "(unreadable line)\n";
@@ -237,46 +245,68 @@ int run_tail(const std::string& file, std::size_t count, bool follow) {
       next_file = cp.value("next_file", "");
     }
   };
-  std::string partial;
-  while (std::getline(in, line)) {
-    if (in.eof()) {
-      partial = line;  // no '\n' yet
-      break;
-    }
-    last.push_back(line);
-    if (last.size() > count) {
-      last.erase(last.begin());
-    }
+  std::deque<std::string> last;
+  auto read = audit::read_lines(
+      fd, 0, audit::TailCheck::Stop,
+      [&](std::string_view line) {
+        last.emplace_back(line);
+        if (last.size() > count) {
+          last.pop_front();
+        }
+      },
+      path.string());
+  if (!read) {
+    ::close(fd);
+    std::cerr << "portcullis audit tail: " << read.error().message << "\n";
+    return 2;
   }
+  std::uint64_t offset = read->lines_end;  // just after the last complete line shown
   for (const auto& l : last) {
     show(l);
   }
   std::cout.flush();
   if (!follow) {
+    ::close(fd);
     return 0;
   }
   while (true) {
-    in.clear();
-    std::string chunk;
-    bool got = false;
-    while (std::getline(in, chunk)) {
-      if (in.eof()) {
-        partial += chunk;
-        break;
+    if (fd >= 0) {
+      bool got = false;
+      read = audit::read_lines(
+          fd, offset, audit::TailCheck::Stop,
+          [&](std::string_view line) {
+            show(line);
+            got = true;
+          },
+          path.string());
+      if (!read) {
+        ::close(fd);
+        std::cerr << "portcullis audit tail: " << read.error().message << "\n";
+        return 2;
       }
-      show(partial + chunk);
-      partial.clear();
-      got = true;
-    }
-    if (got) {
-      std::cout.flush();
+      offset = read->lines_end;
+      if (got) {
+        std::cout.flush();
+      }
     }
     if (!next_file.empty()) {
-      path = path.parent_path() / next_file;
-      next_file.clear();
-      in = std::ifstream(path, std::ios::binary);
-      partial.clear();
-      continue;
+      // Rotated: the next file may not exist yet; keep trying to open it.
+      const auto next = path.parent_path() / next_file;
+      const int next_fd = ::open(next.c_str(), O_RDONLY | O_CLOEXEC);
+      if (next_fd >= 0) {
+        if (fd >= 0) {
+          ::close(fd);
+        }
+        fd = next_fd;
+        path = next;
+        offset = 0;
+        next_file.clear();
+        continue;
+      }
+      if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -27,6 +27,7 @@ Result<audit::AuditLogOptions> audit_options(const config::Config& config) {
   options.sync_interval = a.sync_interval;
   options.rotate_bytes = a.rotate_bytes;
   options.rotate_interval = a.rotate_interval;
+  options.preallocate = a.preallocate;
   options.retention_files = a.retention_files;
   options.checkpoint_every_records = a.checkpoint_every_records;
   options.checkpoint_interval = a.checkpoint_interval;

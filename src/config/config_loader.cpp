@@ -306,9 +306,9 @@ void read_audit(Section& top, Config& config) {
     return;
   }
   Section s(top.reader(), *node, "audit",
-            {"dir", "mode", "sync_interval", "rotate_bytes", "rotate_interval", "retention_files",
-             "checkpoint_every_records", "checkpoint_interval", "signing_key", "redaction",
-             "hmac_key_file", "sinks"});
+            {"dir", "mode", "sync_interval", "rotate_bytes", "rotate_interval", "preallocate",
+             "retention_files", "checkpoint_every_records", "checkpoint_interval", "signing_key",
+             "redaction", "hmac_key_file", "sinks"});
   if (!s.valid()) {
     return;
   }
@@ -320,6 +320,7 @@ void read_audit(Section& top, Config& config) {
   s.duration("sync_interval", audit.sync_interval, 1ms, 10s);
   s.byte_size("rotate_bytes", audit.rotate_bytes, 4096, 1ull << 40);
   s.seconds("rotate_interval", audit.rotate_interval, 1s, std::chrono::hours(24 * 366));
+  s.boolean("preallocate", audit.preallocate);
   s.uint32("retention_files", audit.retention_files, 0, kMaxU32);
   s.uint64("checkpoint_every_records", audit.checkpoint_every_records, 1, 1ull << 40);
   s.seconds("checkpoint_interval", audit.checkpoint_interval, 1s, std::chrono::hours(24));

@@ -5,7 +5,10 @@
 // chronological order, one record per line, `metadata.sequence` 1, 2, … with no gaps across
 // files, files only ever appended to — never on the writer's internals. A last line without its
 // '\n' is a record still being written (or a torn tail the writer cuts at recovery): it is not a
-// record yet and the reader waits for it.
+// record yet and the reader waits for it. A file's data ends at its first NUL byte: the NUL tail a
+// preallocating writer keeps ahead of its records (portcullis/audit/file_data.hpp) is read as the
+// end of the file, and records written over it later are read then, although the file's size did
+// not change.
 //
 // Threading: a LogReader is used by one thread at a time (each sink owns one). It never writes.
 #pragma once
@@ -83,8 +86,9 @@ class LogReader {
   // skipped_records(); the next file's first sequence is then accepted as it is.
   [[nodiscard]] Result<std::vector<LogRecord>> read(const LogReaderLimits& limits = {});
 
-  // Sleeps until the current file grows, a newer file appears, `timeout` passes or `stop` is
-  // requested, checking every `poll_interval`. True when there may be something to read().
+  // Sleeps until the current file grows (or its NUL tail is written over), a newer file appears,
+  // `timeout` passes or `stop` is requested, checking every `poll_interval`. True when there may
+  // be something to read().
   bool wait_for_records(std::chrono::milliseconds timeout, std::chrono::milliseconds poll_interval,
                         std::stop_token stop);
 
@@ -101,7 +105,8 @@ class LogReader {
   // Records the reader could not deliver because their file was gone before it got there.
   [[nodiscard]] std::uint64_t skipped_records() const { return skipped_records_; }
   // Bytes of an incomplete last line left behind in a file that was rotated away (a torn tail
-  // the writer never finished); they are not records and are not delivered.
+  // the writer never finished; a NUL tail after it is not counted); they are not records and are
+  // not delivered.
   [[nodiscard]] std::uint64_t abandoned_tail_bytes() const { return abandoned_tail_bytes_; }
 
  private:
@@ -127,6 +132,8 @@ class LogReader {
   std::uint64_t skipped_records_ = 0;
   std::uint64_t abandoned_tail_bytes_ = 0;
   std::uint64_t observed_size_ = 0;  // size of the current file when read() last caught up
+  std::uint64_t observed_data_end_ = 0;  // where its data ended then (its first NUL byte, or
+                                         // observed_size_)
 };
 
 }  // namespace portcullis::audit

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "portcullis/audit/digest.hpp"
+#include "portcullis/audit/file_data.hpp"
 #include "portcullis/audit/merkle.hpp"
 #include "portcullis/common/result.hpp"
 
@@ -53,6 +54,8 @@ struct VerifyReport {
   std::uint64_t first_sequence = 0;
   std::uint64_t last_sequence = 0;
   std::string chain_uid;
+  std::uint64_t unwritten_bytes = 0;      // NUL bytes after the data of the files (file_data.hpp):
+                                          // not part of the log, not tampering
   std::vector<std::string> notes;         // things worth saying that are not tampering
   [[nodiscard]] bool intact() const { return !problem.has_value(); }
 };
@@ -86,6 +89,11 @@ class ChainVerifier {
   // One line without its '\n'; `complete` is false for bytes after the last newline of a file.
   // Returns false once a problem has been found.
   bool feed_line(std::string_view line, bool complete);
+  // The file's data ends at byte `data_end` (its first NUL byte), but byte `at` after it is not
+  // NUL: the file is damaged (reported as altered, at the line after the last complete one).
+  void damaged_tail(std::uint64_t data_end, std::uint64_t at);
+  // The file ends with `bytes` NUL bytes after its data (file_data.hpp): counted and noted.
+  void unwritten_tail(std::uint64_t bytes);
   // Ends the input and returns the report.
   VerifyReport finish();
 
@@ -130,9 +138,11 @@ Result<VerifyReport> verify_files(const std::vector<std::filesystem::path>& file
 // The audit-YYYYMMDD-HHMMSS.jsonl files of a directory, oldest first.
 Result<std::vector<std::filesystem::path>> list_log_files(const std::filesystem::path& dir);
 
-// Reads `file` and feeds it to `verifier` line by line. `good_end` is set to the byte offset
-// just after the last record accepted without a problem. Fails only on read errors.
-Result<std::uint64_t> feed_file(ChainVerifier& verifier, const std::filesystem::path& file,
-                                std::uint64_t& good_end);
+// Reads `file` and feeds it to `verifier` line by line, up to the end of its data (file_data.hpp):
+// a byte that is not NUL after the data is reported as damage, then the bytes after the last
+// '\n' as a torn line, and the NUL tail as a note. `good_end` is set to the byte offset just
+// after the last record accepted without a problem. Fails only on read errors.
+Result<FileData> feed_file(ChainVerifier& verifier, const std::filesystem::path& file,
+                           std::uint64_t& good_end);
 
 }  // namespace portcullis::audit

@@ -168,6 +168,7 @@ struct Audit {
   Milliseconds sync_interval{10};             // batched mode: fdatasync cadence
   std::uint64_t rotate_bytes = 256ull * 1024 * 1024;  // rotate at this size
   Seconds rotate_interval{24 * 3600};         // ... or this age
+  bool preallocate = false;  // start each file over zeros already on disk (docs/audit.md)
   std::uint32_t retention_files = 0;          // rotated files kept; 0 = keep all
   std::uint64_t checkpoint_every_records = 1000;  // a signed checkpoint every N records
   Seconds checkpoint_interval{60};                // ... and at least this often

@@ -1,7 +1,15 @@
 #include "audit/log_directory.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
 
 using portcullis::audit::detail::next_log_file_name;
 
@@ -21,4 +29,81 @@ TEST_CASE("a file started within the same second as the previous one still sorts
   CHECK(second < third);
   // A clock that went backwards does not reorder files either.
   CHECK(next_log_file_name(t - std::chrono::hours(1), third) > third);
+}
+
+namespace {
+
+namespace detail = portcullis::audit::detail;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("portcullis-logdir-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_all(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("install_spare renames the spare to the log file's name and opens it for writing",
+          "[audit][files][preallocate]") {
+  TempDir dir;
+  const auto spare = dir.path() / ".portcullis-audit.spare";
+  const auto file = dir.path() / "audit-20261128-000000.jsonl";
+  std::ofstream(spare, std::ios::binary) << std::string(8192, '\0');
+  auto fd = detail::install_spare(spare, file);
+  REQUIRE(fd);
+  CHECK_FALSE(std::filesystem::exists(spare));
+  auto size = detail::file_size_of(*fd);
+  REQUIRE(size);
+  CHECK(*size == 8192);
+  auto links = detail::link_count(*fd);
+  REQUIRE(links);
+  CHECK(*links == 1);
+  // Not O_APPEND: a write at offset 0 goes over the zeros, the size stays.
+  REQUIRE(detail::write_all_at(*fd, "{}\n", 0));
+  size = detail::file_size_of(*fd);
+  REQUIRE(size);
+  CHECK(*size == 8192);
+  std::filesystem::remove(file);
+  links = detail::link_count(*fd);
+  REQUIRE(links);
+  CHECK(*links == 0);
+  ::close(*fd);
+}
+
+TEST_CASE("install_spare never replaces an existing file: it fails and leaves both as they were",
+          "[audit][files][preallocate]") {
+  TempDir dir;
+  const auto spare = dir.path() / ".portcullis-audit.spare";
+  const auto file = dir.path() / "audit-20261128-000000.jsonl";
+  std::ofstream(spare, std::ios::binary) << std::string(4096, '\0');
+  std::ofstream(file, std::ios::binary) << "{\"a record\":1}\n";
+  auto fd = detail::install_spare(spare, file);
+  REQUIRE_FALSE(fd);
+  INFO(fd.error().message);
+  CHECK(fd.error().message.find("cannot rename " + spare.string() + " to " + file.string()) !=
+        std::string::npos);
+  CHECK(fd.error().message.find(std::strerror(EEXIST)) != std::string::npos);
+  CHECK(read_all(file) == "{\"a record\":1}\n");
+  CHECK(std::filesystem::file_size(spare) == 4096);
 }

@@ -152,6 +152,7 @@ TEST_CASE("Every optional field has its documented default", "[config]") {
   CHECK(config->listeners[0].public_url == "http://127.0.0.1:0");
   CHECK_FALSE(config->admin);
   CHECK(config->logging.level == LogLevel::Info);
+  CHECK_FALSE(config->audit.preallocate);
 }
 
 TEST_CASE("A plaintext listener loads with a warning at its position", "[config]") {
@@ -263,6 +264,18 @@ audit:
   CHECK(config->audit.sinks[0].address.host == "siem");
 }
 
+TEST_CASE("audit.preallocate is read as true or false", "[config]") {
+  const std::string min = kMinimal;
+  const auto with = [&](const std::string& value) {
+    std::string s = min;
+    const std::string dir = "  dir: audit\n";
+    s.replace(s.find(dir), dir.size(), dir + "  preallocate: " + value + "\n");
+    return s;
+  };
+  CHECK(load_ok(with("true"))->audit.preallocate);
+  CHECK_FALSE(load_ok(with("false"))->audit.preallocate);
+}
+
 TEST_CASE("Positions of fields are kept for later checks", "[config]") {
   auto config = load_ok(kStableCore);
   CHECK(config->diagnostic_at("listeners[0].tls.cert", "x").to_string() == at(6, 13, "x"));
@@ -325,6 +338,9 @@ TEST_CASE("Every configuration error is reported with file:line:column", "[confi
                  "(development and tests only)")}},
       {"boolean spelled yes", min + "dry_run: yes\n",
        {at(14, 10, "dry_run: 'yes' is not a boolean (true or false)")}},
+      {"audit.preallocate that is not a boolean",
+       replace("  dir: audit\n", "  dir: audit\n  preallocate: on\n"),
+       {at(14, 16, "audit.preallocate: 'on' is not a boolean (true or false)")}},
       {"bad duration", min + "label_ttl: 5 minutes\n",
        {at(14, 12, "label_ttl: '5 minutes' has an unknown duration unit (ms, s, m, h, d)")}},
       {"limit out of range", min + "limits:\n  max_json_depth: 100000\n",
