@@ -11,7 +11,10 @@
 #include <sstream>
 #include <string>
 
+#include "support/temp_dir.hpp"
+
 using portcullis::audit::detail::next_log_file_name;
+using portcullis::test::TempDir;
 
 TEST_CASE("log file names carry the UTC start time", "[audit][files]") {
   const auto t = std::chrono::system_clock::from_time_t(1764201600);  // 2025-11-27 00:00:00 UTC
@@ -34,26 +37,6 @@ TEST_CASE("a file started within the same second as the previous one still sorts
 namespace {
 
 namespace detail = portcullis::audit::detail;
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("portcullis-logdir-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::string read_all(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -16,33 +16,17 @@
 #include <string>
 #include <thread>
 
+#include "support/temp_dir.hpp"
+
 using portcullis::audit::detail::kSpareFileName;
 using portcullis::audit::detail::kSpareTempName;
 using portcullis::audit::detail::SpareFile;
+using portcullis::test::TempDir;
+namespace fs = std::filesystem;
 
 namespace {
 
 constexpr std::uint64_t kChunk = 256 * 1024;  // SpareFile's unit of size
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("portcullis-spare-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Polls until `done` holds. The bound is only there so a broken SpareFile fails the test instead
 // of hanging it: a spare of a few hundred KiB is ready in milliseconds, even on a loaded machine.
@@ -75,9 +59,10 @@ struct Unmount {
 
 }  // namespace
 
-TEST_CASE("a ready spare has the size rounded up to whole 256 KiB chunks and holds only NUL "
-          "bytes",
-          "[audit][spare]") {
+TEST_CASE(
+    "a ready spare has the size rounded up to whole 256 KiB chunks and holds only NUL "
+    "bytes",
+    "[audit][spare]") {
   TempDir dir;
   SpareFile spare(dir.path(), kChunk + 1, {});
   CHECK(spare.size() == 2 * kChunk);
@@ -193,23 +178,24 @@ TEST_CASE("the destructor stops a preparation in progress and removes its tempor
     // needs. (Should this thread be starved for all that time, the spare is ready instead, and
     // the destructor must remove that.)
     SpareFile spare(dir.path(), 32ull * 1024 * 1024, {});
-    REQUIRE(eventually([&] {
-      return std::filesystem::exists(dir.path() / kSpareTempName) || spare.ready();
-    }));
+    REQUIRE(eventually(
+        [&] { return std::filesystem::exists(dir.path() / kSpareTempName) || spare.ready(); }));
   }
   CHECK(std::filesystem::is_empty(dir.path()));
 }
 
-TEST_CASE("a spare that cannot be created sets last_error naming the file, claim gives nothing, "
-          "and it is tried again after retry_after",
-          "[audit][spare][failure]") {
+TEST_CASE(
+    "a spare that cannot be created sets last_error naming the file, claim gives nothing, "
+    "and it is tried again after retry_after",
+    "[audit][spare][failure]") {
   TempDir base;
   // A regular file where the directory should be: creating the spare fails with ENOTDIR, whoever
   // runs the test (root ignores permissions, not file types).
   const auto dir = base.path() / "not-a-directory";
   std::ofstream(dir) << "x";
   std::atomic<int> readied{0};
-  SpareFile spare(dir, kChunk, [&] { ++readied; }, std::chrono::milliseconds(20));
+  SpareFile spare(
+      dir, kChunk, [&] { ++readied; }, std::chrono::milliseconds(20));
   REQUIRE(eventually([&] { return !spare.last_error().empty(); }));
   const std::string error = spare.last_error();
   INFO(error);
@@ -229,9 +215,10 @@ TEST_CASE("a spare that cannot be created sets last_error naming the file, claim
   CHECK(spare.claim() == dir / kSpareFileName);
 }
 
-TEST_CASE("a spare is not made when it would leave less than its size free, and takes no space "
-          "trying",
-          "[audit][spare][failure]") {
+TEST_CASE(
+    "a spare is not made when it would leave less than its size free, and takes no space "
+    "trying",
+    "[audit][spare][failure]") {
   // 384 KiB: a 256 KiB spare would fit, but the records would then have 128 KiB at most. And
   // 128 KiB: the spare does not fit at all (written until ENOSPC, it would fill the disk).
   const char* const tmpfs_size = GENERATE("size=384k", "size=128k");
@@ -260,9 +247,10 @@ TEST_CASE("a spare is not made when it would leave less than its size free, and 
   CHECK(std::filesystem::is_empty(mnt));
 }
 
-TEST_CASE("a write of the zeros that fails (RLIMIT_FSIZE) sets last_error and leaves no "
-          "temporary file",
-          "[audit][spare][failure]") {
+TEST_CASE(
+    "a write of the zeros that fails (RLIMIT_FSIZE) sets last_error and leaves no "
+    "temporary file",
+    "[audit][spare][failure]") {
   TempDir dir;
   ::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
   rlimit old{};
@@ -287,4 +275,75 @@ TEST_CASE("a write of the zeros that fails (RLIMIT_FSIZE) sets last_error and le
     CHECK(std::filesystem::is_empty(dir.path()));
   }
   CHECK(std::filesystem::is_empty(dir.path()));
+}
+
+// The writer's side of free space: a spare never takes the space the log needs.
+constexpr std::uint64_t kSpareBytes = 2 * kChunk;
+
+TEST_CASE("no spare is made while the file system has less than twice its size free",
+          "[audit][spare]") {
+  TempDir dir;
+  std::atomic<std::uint64_t> free_bytes{2 * kSpareBytes - 1};
+  const auto free_space = [&](const fs::path&) -> portcullis::Result<std::uint64_t> {
+    return free_bytes.load();
+  };
+  SpareFile spare(dir.path(), kSpareBytes, {}, std::chrono::milliseconds(20), free_space);
+  REQUIRE(eventually([&] { return !spare.last_error().empty(); }));
+  CHECK(spare.last_error().find("not enough free space") != std::string::npos);
+  CHECK(spare.failures() >= 1);
+  CHECK(spare.last_error().find(dir.path().string()) != std::string::npos);
+  CHECK_FALSE(spare.ready());
+  CHECK_FALSE(spare.claim().has_value());
+  CHECK_FALSE(fs::exists(dir.path() / kSpareFileName));
+  CHECK_FALSE(fs::exists(dir.path() / kSpareTempName));
+
+  free_bytes = 2 * kSpareBytes;  // exactly enough: retried after retry_after
+  REQUIRE(eventually([&] { return spare.ready(); }));
+  CHECK(spare.last_error().empty());
+  CHECK(fs::file_size(dir.path() / kSpareFileName) == kSpareBytes);
+}
+
+TEST_CASE("a file system whose free space cannot be read makes no spare, and says why",
+          "[audit][spare]") {
+  TempDir dir;
+  const auto unreadable = [](const fs::path&) -> portcullis::Result<std::uint64_t> {
+    return portcullis::fail("cannot read the free space of the test");
+  };
+  SpareFile spare(dir.path(), kSpareBytes, {}, std::chrono::seconds(30), unreadable);
+  REQUIRE(eventually([&] { return !spare.last_error().empty(); }));
+  CHECK(spare.last_error() == "cannot read the free space of the test");
+  CHECK(spare.failures() == 1);  // the next try is 30 s away
+  CHECK_FALSE(fs::exists(dir.path() / kSpareFileName));
+}
+
+TEST_CASE("give_back removes a ready spare and the next waits for retry_after", "[audit][spare]") {
+  TempDir dir;
+  std::atomic<int> readied{0};
+  SpareFile spare(
+      dir.path(), kSpareBytes, [&] { ++readied; }, std::chrono::milliseconds(300));
+  REQUIRE(eventually([&] { return spare.ready(); }));
+  CHECK(readied == 1);
+  const auto given_back = std::chrono::steady_clock::now();
+  spare.give_back();
+  CHECK_FALSE(spare.ready());
+  CHECK_FALSE(fs::exists(dir.path() / kSpareFileName));
+  CHECK(spare.last_error().find("give its space back") != std::string::npos);
+  REQUIRE(eventually([&] { return spare.ready(); }));
+  CHECK(std::chrono::steady_clock::now() - given_back >= std::chrono::milliseconds(300));
+  CHECK(readied == 2);
+  CHECK(fs::exists(dir.path() / kSpareFileName));
+}
+
+TEST_CASE("give_back leaves a claimed spare to its owner", "[audit][spare]") {
+  TempDir dir;
+  SpareFile spare(dir.path(), kSpareBytes, {}, std::chrono::milliseconds(20));
+  REQUIRE(eventually([&] { return spare.ready(); }));
+  const auto claimed = spare.claim();
+  REQUIRE(claimed.has_value());
+  spare.give_back();  // the writer is renaming it: not ours to remove
+  CHECK(fs::exists(*claimed));
+  fs::rename(*claimed, dir.path() / "taken");
+  spare.done_with_claim();
+  REQUIRE(eventually([&] { return spare.ready(); }));
+  CHECK(fs::file_size(dir.path() / "taken") == kSpareBytes);
 }
