@@ -155,6 +155,11 @@ Result<std::uint64_t> link_count(int fd) {
   return st->stx_nlink;
 }
 
+bool lost_its_name(int fd) {
+  const auto links = link_count(fd);
+  return !links || *links == 0;
+}
+
 Result<std::uint64_t> file_size_of(int fd) {
   auto st = statx_of(fd, STATX_SIZE);
   if (!st) {

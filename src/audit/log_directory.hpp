@@ -54,6 +54,9 @@ Result<int> install_spare(const std::filesystem::path& spare, const std::filesys
 // group commit, and the SIEM reader polls the size of the file being written.
 Result<std::uint64_t> link_count(int fd);
 Result<std::uint64_t> file_size_of(int fd);
+// True when the open file has no name left (removed), or when that cannot be read: the writer
+// then fails closed.
+[[nodiscard]] bool lost_its_name(int fd);
 
 // Writes all of `data` at `offset`, retrying short writes and EINTR.
 Result<void> write_all_at(int fd, std::string_view data, std::uint64_t offset);

@@ -80,7 +80,6 @@ Result<std::unique_ptr<AuditLog>> FileAuditLog::open(const AuditLogOptions& opti
       {
         std::lock_guard guard(raw->mutex_);
         raw->rotate_due_ = true;
-        raw->spare_ready_ = true;
       }
       raw->wake_.notify_all();
     };
@@ -310,7 +309,9 @@ void FileAuditLog::close() {
   if (writer_.joinable()) {
     writer_.join();
   }
-  spare_.reset();  // stops its thread and removes the spare
+  if (spare_) {
+    spare_->stop();  // no zeros are left behind
+  }
 }
 
 std::string FileAuditLog::last_error() const {
@@ -329,8 +330,8 @@ AuditLogStats FileAuditLog::stats() const {
   s.recoveries = recoveries_.load();
   s.rotations = rotations_.load();
   s.preallocated_files = preallocated_files_.load();
-  s.spare_ready = spare_ready_.load();
-  s.spare_failures = spare_failures_.load();
+  s.spare_ready = spare_ && spare_->ready();
+  s.spare_failures = spare_ ? spare_->failures() : 0;
   return s;
 }
 
@@ -478,7 +479,7 @@ void FileAuditLog::sync_group(std::vector<Awaiting>& group, bool token_held) {
   std::string why;
   if (::fdatasync(fd_) != 0) {
     why = errno_message("fdatasync", errno);
-  } else if (auto links = link_count(fd_); !links || *links == 0) {
+  } else if (lost_its_name(fd_)) {
     why = "the audit file " + file_.string() + " was removed";
   }
   last_sync_ = SteadyClock::now();
@@ -646,10 +647,6 @@ void FileAuditLog::write_batch(std::vector<Pending>& batch, bool on_writer_threa
 
 void FileAuditLog::housekeeping(bool stopping) {
   const auto now = SteadyClock::now();
-  if (spare_) {
-    // Copied here, on the writer thread, which spare_ outlives: stats() may run after close().
-    spare_failures_ = spare_->failures();
-  }
   if (!healthy_) {
     if (now - last_retry_ >= options_.retry_interval || stopping) {
       last_retry_ = now;
@@ -764,10 +761,7 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
         result = fail(errno_message("fdatasync", errno));
       }
     }
-    if (result && check_removed && [this] {
-          auto links = link_count(fd_);
-          return !links || *links == 0;
-        }()) {
+    if (result && check_removed && lost_its_name(fd_)) {
       result = fail("the audit file " + file_.string() + " was removed");
     }
   }
@@ -787,35 +781,30 @@ Result<void> FileAuditLog::flush(bool sync, const ChainState& before, bool check
   return {};
 }
 
-bool FileAuditLog::start_in_spare(const std::filesystem::path& path) {
+std::optional<FileAuditLog::NewFile> FileAuditLog::install_ready_spare(
+    const std::filesystem::path& path) {
   if (!spare_) {
-    return false;
+    return std::nullopt;
   }
   auto spare = spare_->claim();
   if (!spare) {
-    return false;
+    return std::nullopt;
   }
-  spare_ready_ = false;
   auto fd = install_spare(*spare, path);
   spare_->done_with_claim();  // the next one is prepared while this file fills
   if (!fd) {
     spare_install_failed_ = true;
-    return false;  // the caller creates the file as without a spare (the error shows there)
+    return std::nullopt;  // the caller creates the file as without a spare (the error shows there)
   }
   auto size = file_size_of(*fd);
   if (!size) {
     ::close(*fd);
     spare_install_failed_ = true;
-    return false;  // named now: create_log_file fails with EEXIST and says so
+    return std::nullopt;  // named now: create_log_file fails with EEXIST and says so
   }
   spare_install_failed_ = false;
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-  fd_ = *fd;
-  zeroed_end_ = *size;
   ++preallocated_files_;
-  return true;
+  return NewFile{*fd, *size};
 }
 
 bool FileAuditLog::spare_rotation_due() const {
@@ -837,36 +826,26 @@ void FileAuditLog::cut_unwritten_tail() {
 
 Result<void> FileAuditLog::open_next_file(const std::string& name) {
   const auto path = options_.dir / name;
-  if (start_in_spare(path)) {
-    if (auto synced = sync_directory(options_.dir); !synced) {
-      // The file has its name but it may not survive a power failure: not a file to write to.
-      ::close(fd_);
-      fd_ = -1;
-      zeroed_end_ = 0;
+  auto next = install_ready_spare(path);
+  if (!next) {
+    auto fd = create_log_file(path);
+    if (!fd) {
       pending_next_file_ = name;
-      return synced;
+      return tl::unexpected(fd.error());
     }
-    file_ = path;
-    file_size_ = 0;
-    file_started_ = SteadyClock::now();
-    pending_next_file_.clear();
-    return {};
-  }
-  auto fd = create_log_file(path);
-  if (!fd) {
-    pending_next_file_ = name;
-    return tl::unexpected(fd.error());
+    next = NewFile{*fd, 0};
   }
   if (auto synced = sync_directory(options_.dir); !synced) {
-    ::close(*fd);
+    // The file has its name but it may not survive a power failure: not a file to write to.
+    ::close(next->fd);
     pending_next_file_ = name;
     return synced;
   }
   if (fd_ >= 0) {
     ::close(fd_);
   }
-  fd_ = *fd;
-  zeroed_end_ = 0;
+  fd_ = next->fd;
+  zeroed_end_ = next->zeroed_end;
   file_ = path;
   file_size_ = 0;
   file_started_ = SteadyClock::now();

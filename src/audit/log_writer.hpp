@@ -126,9 +126,14 @@ class FileAuditLog final : public AuditLog {
   Result<void> flush(bool sync, const ChainState& before, bool check_removed = true);
   Result<void> rotate(std::chrono::system_clock::time_point now);
   Result<void> open_next_file(const std::string& name);
-  // Token held: the new file `path` from the ready spare, if there is one (else nothing happens
-  // and the caller creates it). True when it was installed and fd_ now writes to it.
-  bool start_in_spare(const std::filesystem::path& path);
+  // An opened file for the next log file and the NUL bytes it holds ahead of its data.
+  struct NewFile {
+    int fd = -1;
+    std::uint64_t zeroed_end = 0;
+  };
+  // Token held: the ready spare renamed to `path` and opened, if there is one (else nothing
+  // happens and the caller creates the file).
+  std::optional<NewFile> install_ready_spare(const std::filesystem::path& path);
   // Token held: the current file has no zeros left ahead of its data and a spare is ready (e.g.
   // after a restart, which continues the newest file by appending): rotate into it early.
   [[nodiscard]] bool spare_rotation_due() const;
@@ -191,8 +196,6 @@ class FileAuditLog final : public AuditLog {
   std::atomic<std::uint64_t> recoveries_{0};
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<std::uint64_t> preallocated_files_{0};
-  std::atomic<bool> spare_ready_{false};
-  std::atomic<std::uint64_t> spare_failures_{0};  // spare_->failures() as of the last turn
 
   std::atomic<bool> healthy_{false};
   std::mutex mutex_;
@@ -225,7 +228,9 @@ class FileAuditLog final : public AuditLog {
   bool stopping_ = false;         // guarded by mutex_
   bool closed_ = false;           // guarded by mutex_
   std::thread writer_;
-  // Last: its thread calls back into mutex_ and wake_ (a spare is ready), so it stops first.
+  // Last: its thread calls back into mutex_ and wake_ (a spare is ready), so it is destroyed
+  // first. Set before the writer thread starts; close() stops it, but it lives until the log is
+  // destroyed, so stats() can read it from any thread.
   std::unique_ptr<SpareFile> spare_;  // options_.preallocate
 };
 

@@ -65,7 +65,7 @@ SpareFile::SpareFile(std::filesystem::path dir, std::uint64_t size, std::functio
   thread_ = std::thread([this] { run(); });
 }
 
-SpareFile::~SpareFile() {
+void SpareFile::stop() {
   {
     std::lock_guard lock(mutex_);
     state_ = State::Stopping;
@@ -73,11 +73,15 @@ SpareFile::~SpareFile() {
   stopping_ = true;
   wake_.notify_all();
   pause_wake_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
   std::error_code ec;
   std::filesystem::remove(dir_ / kSpareTempName, ec);
   std::filesystem::remove(dir_ / kSpareFileName, ec);
 }
+
+SpareFile::~SpareFile() { stop(); }
 
 std::optional<std::filesystem::path> SpareFile::claim() {
   std::lock_guard lock(mutex_);

@@ -56,6 +56,9 @@ class SpareFile {
             std::chrono::milliseconds retry_after = std::chrono::seconds(30),
             FreeSpace free_space = free_space_of);
   // Stops the thread and removes the spare, ready or not: a stopped writer leaves no zeros.
+  // Afterwards nothing is ready and claim() gives nothing; failures() and last_error() stay.
+  // Idempotent; the destructor calls it.
+  void stop();
   ~SpareFile();
   SpareFile(const SpareFile&) = delete;
   SpareFile& operator=(const SpareFile&) = delete;

@@ -240,8 +240,8 @@ class RemovalWatch {
   int fd_;
 };
 
-// True once the log counts a spare it could not make (its writer copies the count at least once
-// a second; 30 s bound only so that a broken writer fails, not hangs).
+// True once the log counts a spare it could not make (30 s bound only so that a broken writer
+// fails, not hangs).
 bool wait_for_spare_failure(AuditLog& log) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (log.stats().spare_failures == 0) {
