@@ -301,9 +301,12 @@ void AdminHandler::handle_reload(const AdminRequest& request, AdminRespond respo
   if (!callbacks_.reload) {
     return respond(problem_response(500, "reload is not wired in this process"));
   }
-  callbacks_.reload(*request.identity, [respond = std::move(respond)](Result<std::string> result) {
+  callbacks_.reload(*request.identity, [respond = std::move(respond)](
+                                           Result<ReloadOutcome> result) {
     if (result) {
-      respond(json_response(200, json{{"status", "reloaded"}, {"policy_set", *result}}));
+      respond(json_response(200, json{{"status", "reloaded"},
+                                      {"policy_set", result->policy_set},
+                                      {"needs_restart", result->needs_restart}}));
     } else {
       respond(problem_response(
           422, "reload refused, the previous configuration keeps running: " +

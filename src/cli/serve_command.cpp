@@ -101,7 +101,8 @@ int serve(const std::string& config_file, int drain_seconds, std::uint32_t threa
   (*gateway)->handle_signals(std::chrono::seconds(drain_seconds));
   (*gateway)->wait();
   if (siem) {
-    siem->stop();  // after the audit log's final checkpoint, so it ships too
+    // After the audit log's final checkpoint, so that ships too.
+    siem->stop((*config)->audit.sink_drain_timeout);
   }
   return 0;
 }

@@ -308,7 +308,7 @@ void read_audit(Section& top, Config& config) {
   Section s(top.reader(), *node, "audit",
             {"dir", "mode", "sync_interval", "rotate_bytes", "rotate_interval", "preallocate",
              "retention_files", "checkpoint_every_records", "checkpoint_interval", "signing_key",
-             "redaction", "hmac_key_file", "sinks"});
+             "redaction", "hmac_key_file", "sinks", "sink_drain_timeout"});
   if (!s.valid()) {
     return;
   }
@@ -334,6 +334,7 @@ void read_audit(Section& top, Config& config) {
   for (std::size_t i = 0; i < sinks.size(); ++i) {
     read_sink(s.reader(), sinks[i], indexed("audit.sinks", i), audit);
   }
+  s.duration("sink_drain_timeout", audit.sink_drain_timeout, 0ms, std::chrono::minutes(10));
   const bool any_hmac = std::any_of(audit.redaction.begin(), audit.redaction.end(),
                                     [](const auto& r) { return r.action == RedactionRule::Action::Hmac; });
   if (any_hmac && audit.hmac_key_file.empty()) {

@@ -22,6 +22,7 @@
 #include "portcullis/admin/admin_handler.hpp"
 #include "portcullis/admin/rebuild.hpp"
 #include "portcullis/audit/log_reader.hpp"
+#include "portcullis/config/start_only.hpp"
 #include "portcullis/net/siem_sink.hpp"
 #include "portcullis/protocol/config_check.hpp"
 
@@ -84,10 +85,6 @@ std::string join(const Diagnostics& diagnostics) {
     out += d.to_string();
   }
   return out;
-}
-
-bool same_address(const config::HostPort& a, const config::HostPort& b) {
-  return a.host == b.host && a.port == b.port;
 }
 
 // What one data listener gives its new connections. A listener with bad TLS material adds a
@@ -383,12 +380,12 @@ std::uint16_t Gateway::admin_port() const {
   return impl_->admin_listener ? impl_->admin_listener->local_endpoint().port() : 0;
 }
 
-Result<std::string> Gateway::reload(const std::string& by) {
+Result<admin::ReloadOutcome> Gateway::reload(const std::string& by) {
   Impl& impl = *impl_;
   const std::lock_guard lock(impl.reload_mutex);
   Diagnostics diagnostics;
   const auto& file = impl.options.config->file;
-  auto fail_reload = [&](const std::string& why) -> Result<std::string> {
+  auto fail_reload = [&](const std::string& why) -> Result<admin::ReloadOutcome> {
     impl.metrics.count_reload(admin::ReloadResult::Failed);
     spdlog::error("reload failed (the running configuration stays): {}", why);
     return fail(why);
@@ -405,7 +402,8 @@ Result<std::string> Gateway::reload(const std::string& by) {
     return fail_reload(join(diagnostics).empty() ? runtime.error().message : join(diagnostics));
   }
   // New TLS material for new handshakes: every context is built before any is published, so a
-  // bad file changes nothing. Addresses, and TLS versus plain, are fixed by the bound sockets.
+  // bad file changes nothing. Addresses, and TLS versus plain, are fixed by the bound sockets
+  // (start_only_changes names a listener that moved; it keeps running as started).
   std::vector<std::pair<Impl::DataListener*, std::shared_ptr<const ListenerContext>>> contexts;
   for (auto& data : impl.listeners) {
     const config::Listener* next = nullptr;
@@ -414,11 +412,7 @@ Result<std::string> Gateway::reload(const std::string& by) {
         next = &listener;
       }
     }
-    if (next == nullptr || !same_address(next->address, data.address) ||
-        next->tls.has_value() != data.tls) {
-      spdlog::warn("reload: listener {} was removed, moved or switched between TLS and plain; "
-                   "that needs a restart (it keeps running as started)",
-                   data.name);
+    if (next == nullptr || next->address != data.address || next->tls.has_value() != data.tls) {
       continue;
     }
     if (auto context = make_listener_context(**config, *next, diagnostics)) {
@@ -431,8 +425,11 @@ Result<std::string> Gateway::reload(const std::string& by) {
     return fail_reload(join(diagnostics));
   }
   const bool admin_tls_toggled = (admin_tls != nullptr) != (impl.admin_tls->load() != nullptr);
-  if (admin_tls_toggled) {
-    spdlog::warn("reload: admin.tls was added or removed; that needs a restart");
+  admin::ReloadOutcome outcome;
+  outcome.needs_restart = config::start_only_changes(*impl.options.config, **config);
+  for (const auto& setting : outcome.needs_restart) {
+    spdlog::warn("reload: {} changed; that needs a restart (it keeps its value until then)",
+                 setting);
   }
   const std::string hash = (*runtime)->policy_set_hash;
   impl.core->runtime.store(*runtime);
@@ -454,7 +451,8 @@ Result<std::string> Gateway::reload(const std::string& by) {
       spdlog::error("reload not recorded in the audit log: {}", r.error().message);
     }
   });
-  return hash;
+  outcome.policy_set = hash;
+  return outcome;
 }
 
 void Gateway::shutdown(std::chrono::milliseconds deadline) {

@@ -201,13 +201,19 @@ std::string default_siem_sink_name(SiemSinkType type, std::string_view host, std
 
 SiemDelivery::~SiemDelivery() { stop(); }
 
-void SiemDelivery::stop() {
+void SiemDelivery::stop(std::chrono::milliseconds catch_up) {
   // All at once, so the wait is the slowest sink's, not their sum.
+  const auto deadline = std::chrono::steady_clock::now() + catch_up;
   for (auto& sink : sinks_) {
-    static_cast<detail::SiemSinkRunner&>(*sink).request_stop();
+    auto& runner = static_cast<detail::SiemSinkRunner&>(*sink);
+    if (catch_up > std::chrono::milliseconds::zero()) {
+      runner.finish_by(deadline);
+    } else {
+      runner.request_stop();
+    }
   }
   for (auto& sink : sinks_) {
-    static_cast<detail::SiemSinkRunner&>(*sink).stop();
+    static_cast<detail::SiemSinkRunner&>(*sink).join();
   }
 }
 

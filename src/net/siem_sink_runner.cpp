@@ -55,13 +55,30 @@ void SiemSinkRunner::start() {
   thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
+void SiemSinkRunner::finish_by(Clock::time_point deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    finish_deadline_ = deadline;
+  }
+  wake_.request_stop();
+}
+
 void SiemSinkRunner::request_stop() { thread_.request_stop(); }
 
-void SiemSinkRunner::stop() {
+void SiemSinkRunner::join() {
   if (thread_.joinable()) {
-    thread_.request_stop();
     thread_.join();
   }
+}
+
+void SiemSinkRunner::stop() {
+  request_stop();
+  join();
+}
+
+std::optional<SiemSinkRunner::Clock::time_point> SiemSinkRunner::finishing_deadline() const {
+  std::lock_guard lock(mutex_);
+  return finish_deadline_;
 }
 
 SiemLag SiemSinkRunner::lag() const {
@@ -83,47 +100,14 @@ void SiemSinkRunner::sleep_until(Clock::time_point when, const std::stop_token& 
 
 void SiemSinkRunner::run(const std::stop_token& stop) {
   block_sigpipe_in_this_thread();
+  // A stop cuts the waits for new records short, as finish_by() does.
+  const std::stop_callback wake_on_stop(stop, [this] { wake_.request_stop(); });
+  const std::stop_token wake = wake_.get_token();
   spdlog::info("siem[{}]: delivering {} to {} ({}) from sequence {}", options_.name,
                log_dir_.string(), options_.address, to_string(options_.type),
                delivered_.sequence + 1);
   refresh_lag(true);
-  audit::LogReaderLimits limits;
-  limits.max_records = std::max<std::size_t>(1, options_.batch_records);
-  while (!stop.stop_requested()) {
-    if (Clock::now() < next_attempt_) {
-      sleep_until(next_attempt_, stop);
-      continue;
-    }
-    auto batch = reader_.read(limits);
-    if (!batch) {
-      // Deliver what was sent before stalling on the bad spot; the alarm will show the stall.
-      settle();
-      on_failure("read the audit log", batch.error().message);
-      refresh_lag(false);
-      continue;
-    }
-    if (batch->empty()) {
-      if (transport_->connected()) {
-        // RELP confirms the tail of its window only by closing: wait a little for more
-        // records first, so a steady trickle keeps one session.
-        if (transport_->acknowledges() && !in_flight_.empty() &&
-            reader_.wait_for_records(options_.relp_idle_close, options_.poll_interval, stop)) {
-          continue;
-        }
-        settle();
-      }
-      store_cursor(true);
-      refresh_lag(false);
-      reader_.wait_for_records(kIdleWait, options_.poll_interval, stop);
-      continue;
-    }
-    if (!transport_->connected()) {
-      connect(stop);
-      continue;  // re-read from where the new connection must start
-    }
-    send_batch(*batch);
-    store_cursor(false);
-    refresh_lag(false);
+  while (!stop.stop_requested() && step(stop, wake)) {
   }
   // Shutting down: confirm what we can (RELP closes cleanly), then persist.
   if (transport_->connected()) {
@@ -132,7 +116,68 @@ void SiemSinkRunner::run(const std::stop_token& stop) {
   }
   store_cursor(true);
   refresh_lag(true);
-  spdlog::info("siem[{}]: stopped at sequence {}", options_.name, delivered_.sequence);
+  const auto left = lag().records;
+  if (left == 0) {
+    spdlog::info("siem[{}]: stopped at sequence {}, caught up", options_.name,
+                 delivered_.sequence);
+  } else {
+    spdlog::warn("siem[{}]: stopped at sequence {}, {} records left for the next start",
+                 options_.name, delivered_.sequence, left);
+  }
+}
+
+bool SiemSinkRunner::step(const std::stop_token& stop, const std::stop_token& wake) {
+  const auto finishing = finishing_deadline();
+  const auto now = Clock::now();
+  if (finishing && now >= *finishing) {
+    return false;  // out of time: the rest goes from the cursor at the next start
+  }
+  if (now < next_attempt_) {
+    if (finishing) {
+      // `wake` is already requested: back off on `stop` alone, and not past the deadline.
+      sleep_until(std::min(next_attempt_, *finishing), stop);
+    } else {
+      sleep_until(next_attempt_, wake);
+    }
+    return true;
+  }
+  audit::LogReaderLimits limits;
+  limits.max_records = std::max<std::size_t>(1, options_.batch_records);
+  auto batch = reader_.read(limits);
+  if (!batch) {
+    // Deliver what was sent before stalling on the bad spot; the alarm will show the stall.
+    settle();
+    on_failure("read the audit log", batch.error().message);
+    refresh_lag(false);
+    return true;
+  }
+  if (batch->empty()) {
+    bool confirmed = true;
+    if (transport_->connected()) {
+      // RELP confirms the tail of its window only by closing: wait a little for more records
+      // first, so a steady trickle keeps one session (not when finishing: nothing is coming).
+      if (!finishing && transport_->acknowledges() && !in_flight_.empty() &&
+          reader_.wait_for_records(options_.relp_idle_close, options_.poll_interval, wake)) {
+        return true;
+      }
+      confirmed = settle();
+    }
+    store_cursor(true);
+    refresh_lag(false);
+    if (finishing) {
+      return !confirmed;  // caught up: done; the tail unconfirmed: again, until the deadline
+    }
+    reader_.wait_for_records(kIdleWait, options_.poll_interval, wake);
+    return true;
+  }
+  if (!transport_->connected()) {
+    connect(stop);
+    return true;  // re-read from where the new connection must start
+  }
+  send_batch(*batch);
+  store_cursor(false);
+  refresh_lag(false);
+  return true;
 }
 
 bool SiemSinkRunner::connect(const std::stop_token& stop) {

@@ -10,8 +10,14 @@
 //   - a transport without acknowledgements (syslog) re-sends `resend_window` records before the
 //     cursor after every connect, including the first one after a restart.
 //
-// Threading: start() and stop() from the owner's thread; lag(), stats() from any thread
-// (snapshots under a mutex); everything else runs on the sink's thread.
+// Shutdown: finish_by(deadline) lets the sink deliver what the log holds (the audit log's final
+// checkpoint included) and stop once it has caught up, or at the deadline; request_stop() stops
+// it after the current send. Either way it confirms what it can and stores its cursor, so what
+// is left is delivered at the next start.
+//
+// Threading: start(), finish_by(), request_stop(), join() and stop() from the owner's thread;
+// lag(), stats() from any thread (snapshots under a mutex); everything else runs on the sink's
+// thread.
 #pragma once
 
 #include <chrono>
@@ -19,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -42,9 +49,15 @@ class SiemSinkRunner final : public SiemSink {
   SiemSinkRunner& operator=(const SiemSinkRunner&) = delete;
 
   void start();
-  // Asks the thread to finish (current send, confirm what it can, store the cursor); no wait.
+  // Asks the thread to deliver every record the log holds and then stop, giving up at
+  // `deadline`; no wait. Records appended after the thread has caught up are not waited for.
+  void finish_by(std::chrono::steady_clock::time_point deadline);
+  // Asks the thread to stop after its current send (confirm what it can, store the cursor); no
+  // wait. Ends a finish_by() early too.
   void request_stop();
-  // request_stop() and join. Idempotent.
+  // Waits for the thread to end (after finish_by() or request_stop()). Idempotent.
+  void join();
+  // request_stop() and join(). Idempotent.
   void stop();
 
   [[nodiscard]] const std::string& name() const override { return options_.name; }
@@ -61,6 +74,11 @@ class SiemSinkRunner final : public SiemSink {
   };
 
   void run(const std::stop_token& stop);
+  // One pass of the delivery loop; false once the sink should stop. `stop` ends the thread at
+  // once; `wake` (stop, or finish_by()) cuts short the waits for new records.
+  bool step(const std::stop_token& stop, const std::stop_token& wake);
+  // Set by finish_by(): the sink stops once caught up, or at this time.
+  [[nodiscard]] std::optional<Clock::time_point> finishing_deadline() const;
   // Connects and positions the reader for the new connection. false on failure.
   bool connect(const std::stop_token& stop);
   void send_batch(const std::vector<audit::LogRecord>& batch);
@@ -91,9 +109,11 @@ class SiemSinkRunner final : public SiemSink {
   std::string last_logged_error_;
   Clock::time_point last_error_log_{};
 
-  mutable std::mutex mutex_;  // guards lag_ and stats_
+  mutable std::mutex mutex_;  // guards lag_, stats_ and finish_deadline_
   SiemLag lag_;
   SiemSinkStats stats_;
+  std::optional<Clock::time_point> finish_deadline_;
+  std::stop_source wake_;  // requested by finish_by() and by the thread's own stop
 
   std::jthread thread_;
 };

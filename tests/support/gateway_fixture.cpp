@@ -1,6 +1,7 @@
 #include "support/gateway_fixture.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "portcullis/config/config.hpp"
@@ -178,6 +179,17 @@ HttpResponse GatewayFixture::post_as_a(const std::string& target, const std::str
 
 void GatewayFixture::write_policies(const std::string& text) {
   write_text(dir_.path() / "policies" / "policies.cedar", text);
+}
+
+void GatewayFixture::edit_config(const std::function<void(std::string&)>& edit) {
+  const auto file = dir_.path() / "gateway.yaml";
+  std::ifstream in(file, std::ios::binary);
+  std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    throw std::runtime_error("cannot read " + file.string());
+  }
+  edit(yaml);
+  write_text(file, yaml);
 }
 
 }  // namespace portcullis::test

@@ -4,6 +4,7 @@
 // the admin listener with mTLS. Each test builds its own: nothing is shared between tests.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,8 @@ class GatewayFixture {
 
   // Replaces the policy directory's contents with one file holding `text`.
   void write_policies(const std::string& text);
+  // Rewrites the gateway's config file (gateway.yaml) with `edit` (for reload tests).
+  void edit_config(const std::function<void(std::string&)>& edit);
 
   [[nodiscard]] TestPki& agents_pki() { return *agents_pki_; }
   [[nodiscard]] TestPki& stranger_pki() { return *stranger_pki_; }

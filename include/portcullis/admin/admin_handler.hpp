@@ -4,7 +4,8 @@
 //   GET    /healthz             open   200 {"status":"ok"}
 //   GET    /readyz              open   200 {"status":"ready",...} or 503 with the failing checks
 //   GET    /metrics             open   200 Prometheus text 0.0.4
-//   POST   /reload              admin  200 {"status":"reloaded","policy_set":HASH} or 422/500
+//   POST   /reload              admin  200 {"status":"reloaded","policy_set":HASH,
+//                                      "needs_restart":[SETTING...]} or 422/500
 //   GET    /quarantine          admin  200 {"quarantined":[{agent,reason,by,since}...]}
 //   POST   /quarantine          admin  body {"agent":ID,"reason":TEXT} → 200, or 500 if it could
 //                                      not be recorded (the quarantine is engaged regardless)
@@ -56,9 +57,17 @@ struct AdminResponse {
 
 using AdminRespond = std::function<void(AdminResponse)>;
 
-// What a reload reports: on success a short description of what now runs (the policy-set
-// hash); on failure the message listing every problem (the old set keeps running).
-using ReloadDone = std::function<void(Result<std::string>)>;
+// What a successful reload reports.
+struct ReloadOutcome {
+  std::string policy_set;  // the hash of the policy set now in force
+  // Start-only settings the reloaded file changes (config::start_only_changes): validated, not
+  // applied; they keep their values until a restart.
+  std::vector<std::string> needs_restart;
+};
+
+// What a reload reports: on success the outcome; on failure the message listing every problem
+// (the old set keeps running).
+using ReloadDone = std::function<void(Result<ReloadOutcome>)>;
 
 struct AdminCallbacks {
   // Revalidates config/policies/entities and swaps atomically (shared with SIGHUP). `by` is the

@@ -47,6 +47,7 @@ struct HostPort {
 
   // "host:port", with brackets around an IPv6 host.
   [[nodiscard]] std::string to_string() const;
+  bool operator==(const HostPort&) const = default;
 };
 
 // An absolute http(s) URL split into the parts the gateway needs. No userinfo, no fragment.
@@ -92,6 +93,7 @@ struct ClientTls {
   std::filesystem::path cert;  // optional client certificate (PEM); requires `key`
   std::filesystem::path key;   // its private key (PEM)
   std::string server_name;     // SNI / name to verify; "" = the host of the URL or address
+  bool operator==(const ClientTls&) const = default;
 };
 
 struct Listener {
@@ -176,6 +178,7 @@ struct Audit {
   std::vector<RedactionRule> redaction;       // per-field drop / hmac rules
   std::filesystem::path hmac_key_file;        // key for `hmac` rules (required if any)
   std::vector<Sink> sinks;                    // optional SIEM sinks
+  Milliseconds sink_drain_timeout{5000};      // at shutdown, sinks deliver the rest this long
   SourcePosition position;
 };
 

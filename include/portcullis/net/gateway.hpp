@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "portcullis/admin/admin_handler.hpp"
 #include "portcullis/admin/metrics.hpp"
 #include "portcullis/admin/quarantine_list.hpp"
 #include "portcullis/admin/session_state.hpp"
@@ -52,10 +53,11 @@ class Gateway {
   // atomically; on any problem the running set stays and the error lists every problem.
   // Listener TLS material (certificate, key, client CA, CRL) is rebuilt too and used by the
   // next handshake of each listener (and of the admin listener); connections already open keep
-  // theirs. A listener's address, TLS versus plain, and admin.allowed_identities are fixed at
-  // start (a change needs a restart; it is logged and otherwise ignored).
+  // theirs. Start-only settings (config/start_only.hpp: listener addresses, TLS versus plain,
+  // the admin listener, the audit section, ...) keep their values; each one the file changes is
+  // logged and named in the outcome's needs_restart.
   // Blocking (file I/O): call it off the I/O threads. `by` names who asked (audit record).
-  [[nodiscard]] Result<std::string> reload(const std::string& by);
+  [[nodiscard]] Result<admin::ReloadOutcome> reload(const std::string& by);
 
   // Stops accepting, lets in-flight exchanges finish for up to `deadline`, closes what is left,
   // stops the threads and closes the audit log (final checkpoint). Idempotent; blocking.

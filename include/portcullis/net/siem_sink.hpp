@@ -141,9 +141,13 @@ class SiemDelivery {
   SiemDelivery(const SiemDelivery&) = delete;
   SiemDelivery& operator=(const SiemDelivery&) = delete;
 
-  // Stops every sink: each finishes its current send, confirms what it can (RELP closes its
-  // session cleanly), stores its cursor and joins. Bounded by the sinks' io_timeout. Idempotent.
-  void stop();
+  // Stops every sink. With a `catch_up` time, each first delivers every record the log holds
+  // (call it after the AuditLog is closed, so its final checkpoint is among them) and stops once
+  // it has, or when `catch_up` has passed; without, each stops after its current send. Either way
+  // a sink confirms what it can (RELP closes its session cleanly) and stores its cursor: what it
+  // did not deliver goes at the next start. Returns when every sink has stopped: within
+  // `catch_up` plus the longest connect_timeout or io_timeout. Idempotent.
+  void stop(std::chrono::milliseconds catch_up = std::chrono::milliseconds::zero());
 
   [[nodiscard]] std::vector<SiemSinkStatus> status() const;
   // nullptr when no sink has that name.

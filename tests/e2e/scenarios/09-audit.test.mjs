@@ -2,7 +2,8 @@
 // A2A in both dialects, refused handshakes): `portcullis audit verify` passes; every call has
 // exactly one decision record with the right disposition and every forwarded call one outcome
 // record pointing at it; every record validates against the OCSF schema; rsyslog, fed over RELP
-// with TLS, holds the same records; the refused handshakes show in /metrics.
+// with TLS, holds the same records, down to the checkpoint written at shutdown; the refused
+// handshakes show in /metrics.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,9 +72,13 @@ describe('scenario 9: audit', { skip }, () => {
     // SIEM delivery is asynchronous: wait until rsyslog has everything the file has.
     const fileRecords = () => topo.gateway.auditFiles().flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
     await waitFor(() => topo.rsyslog.records().length >= fileRecords().length, { timeoutMs: 20000, what: 'rsyslog to hold every record' }).catch(() => {});
-    await topo.gateway.stop(); // writes the shutdown checkpoint
+    // Stopping writes the shutdown checkpoint (and the outcome of any stream still open), which
+    // the sink delivers before the process exits (audit.sink_drain_timeout); rsyslog writes what
+    // it acknowledged a moment later.
+    await topo.gateway.stop();
     files = topo.gateway.auditFiles();
     records = files.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+    await waitFor(() => topo.rsyslog.records().length >= records.length, { timeoutMs: 10000, what: 'rsyslog to hold the records written at shutdown' }).catch(() => {});
   });
   after(async () => { await topo?.stop(); });
 
@@ -116,8 +121,9 @@ describe('scenario 9: audit', { skip }, () => {
   it('delivered the same records to rsyslog over RELP/TLS', () => {
     const received = topo.rsyslog.records();
     const byUid = new Map(received.map((r) => [r.metadata?.uid, r]));
-    const beforeShutdown = records.filter((r) => !r.unmapped?.checkpoint || byUid.has(r.metadata.uid));
-    for (const r of beforeShutdown) assert.deepEqual(byUid.get(r.metadata.uid), r, `record seq ${r.metadata.sequence} as rsyslog holds it`);
+    // Every record, the shutdown checkpoint included.
+    assert.ok(records.at(-1).unmapped?.checkpoint, 'the log ends with the shutdown checkpoint');
+    for (const r of records) assert.deepEqual(byUid.get(r.metadata.uid), r, `record seq ${r.metadata.sequence} as rsyslog holds it`);
     assert.ok(received.length >= calls.length, `rsyslog holds ${received.length} records`);
     // What rsyslog holds, byte for byte and in order, verifies as a chain on its own.
     const siemCopy = path.join(topo.work, 'siem-copy.jsonl');

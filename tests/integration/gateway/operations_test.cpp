@@ -25,9 +25,27 @@ TEST_CASE("a good reload swaps the policy set for the next request", "[gateway][
   gw.write_policies(kDefaultPolicies);
   auto reloaded = gw.gateway().reload("test");
   REQUIRE(reloaded);
-  CHECK(*reloaded != before);
+  CHECK(reloaded->policy_set != before);
+  CHECK(reloaded->needs_restart.empty());
   CHECK(body_json(gw.post_as_a("/mcp", echo_call()))["result"]["upstream"] == "ok");
-  CHECK(gw.audit().decisions().back().policy_set_hash == *reloaded);
+  CHECK(gw.audit().decisions().back().policy_set_hash == reloaded->policy_set);
+}
+
+TEST_CASE("a reload applies the policies and names the start-only settings it could not apply",
+          "[gateway][reload]") {
+  GatewayFixture gw;
+  gw.edit_config([](std::string& yaml) {
+    const std::string audit = "audit:\n  dir: audit\n  mode: batched\n";
+    REQUIRE(yaml.find(audit) != std::string::npos);
+    yaml.replace(yaml.find(audit), audit.size(),
+                 audit + "  redaction:\n    - {path: input.password, action: drop}\n");
+    yaml += "label_ttl: 1h\n";
+  });
+  gw.write_policies(kAllowDelete);
+  auto reloaded = gw.gateway().reload("test");
+  REQUIRE(reloaded);
+  CHECK(reloaded->needs_restart == std::vector<std::string>{"audit.redaction", "label_ttl"});
+  CHECK(gw.gateway().policy_set_hash() == reloaded->policy_set);
 }
 
 TEST_CASE("a bad reload keeps the running set and says why", "[gateway][reload]") {

@@ -1,7 +1,8 @@
 // SIEM delivery against a real rsyslogd: RELP over TLS survives kill -9 of the receiver with
 // every record delivered exactly as written; syslog over TLS survives a clean restart
 // (at-least-once, duplicates carry the same uid); certificates are verified; the cursor resumes
-// a restarted delivery; the lag alarm rises when the receiver is gone.
+// a restarted delivery; the lag alarm rises when the receiver is gone; stopping with a drain
+// timeout delivers what the log holds first, and gives up at the timeout.
 #include <sys/resource.h>
 
 #include <atomic>
@@ -47,6 +48,11 @@ SiemSinkOptions sink_options(SiemSinkType type, const fx::Certificates& certs, s
   options.cursor_sync_interval = 50ms;
   options.relp_idle_close = 100ms;
   return options;
+}
+
+// The rsyslog input that speaks what a sink of `type` sends, over TLS.
+fx::RsyslogInput rsyslog_input_for(SiemSinkType type) {
+  return type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls : fx::RsyslogInput::SyslogTls;
 }
 
 std::unique_ptr<SiemDelivery> start_delivery(const std::filesystem::path& root,
@@ -256,9 +262,7 @@ TEST_CASE("A receiver whose certificate fails verification is never sent a recor
   fx::AuditFiles files(tmp.path() / "log");
   files.append(20);
   const auto type = GENERATE(SiemSinkType::Relp, SiemSinkType::Syslog);
-  const auto input =
-      type == SiemSinkType::Relp ? fx::RsyslogInput::RelpTls : fx::RsyslogInput::SyslogTls;
-  fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs, input, fx::free_port());
+  fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs, rsyslog_input_for(type), fx::free_port());
   rsyslog.start();
   auto options = sink_options(type, certs, rsyslog.port());
   SECTION("issued by another CA") { options.tls.ca = certs.rogue_ca; }
@@ -290,6 +294,62 @@ TEST_CASE("The lag alarm rises while the receiver is unreachable", "[siem][lag][
   CHECK(lag.seconds > 0);
   CHECK(sink.stats().alarms == 1);
   delivery->stop();
+}
+
+TEST_CASE("Stopped with time to drain, a sink delivers what the log holds and stops once it has",
+          "[siem][drain][integration]") {
+  fx::TempDir tmp;
+  const auto certs = fx::make_certificates(tmp.path());
+  fx::AuditFiles files(tmp.path() / "log");
+  files.append(100);
+  const auto type = GENERATE(SiemSinkType::Relp, SiemSinkType::Syslog);
+  fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs, rsyslog_input_for(type), fx::free_port());
+  rsyslog.start();
+  auto options = sink_options(type, certs, rsyslog.port());
+  // An idle sink looks for new records only every 5 s: the records appended below are still
+  // unseen when stop() is called, as a shutdown's final checkpoint is.
+  options.poll_interval = 5s;
+  {
+    auto delivery = start_delivery(tmp.path(), options);
+    const auto& sink = only_sink(*delivery, options.name);
+    REQUIRE(fx::wait_until([&] { return sink.lag().delivered_sequence == 100; }, 15s));
+    std::this_thread::sleep_for(300ms);  // settled and idle, in its 5 s wait
+    files.append(50);
+    const auto began = std::chrono::steady_clock::now();
+    delivery->stop(10s);
+    const auto took = std::chrono::steady_clock::now() - began;
+    CHECK(sink.lag().delivered_sequence == 150);
+    CHECK(sink.lag().records == 0);
+    CHECK(took < 5s);  // it stopped once caught up, not at the drain timeout
+  }
+  REQUIRE(fx::wait_until([&] { return rsyslog.received().size() >= 150; }, 10s));
+  CHECK(check_received_exactly(files, rsyslog.received()) == 0);
+  auto cursor = portcullis::audit::DeliveryCursor::open(tmp.path() / "cursors", options.name);
+  REQUIRE(cursor);
+  CHECK(cursor->position().sequence == 150);
+}
+
+TEST_CASE("A sink whose receiver is down keeps trying until the drain timeout, then stops",
+          "[siem][drain][integration]") {
+  fx::TempDir tmp;
+  const auto certs = fx::make_certificates(tmp.path());
+  fx::AuditFiles files(tmp.path() / "log");
+  files.append(20);
+  auto options = sink_options(SiemSinkType::Relp, certs, fx::free_port());  // nobody listens
+  auto delivery = start_delivery(tmp.path(), options);
+  const auto& sink = only_sink(*delivery, options.name);
+  REQUIRE(fx::wait_until([&] { return sink.stats().failures >= 1; }, 5s));
+  const auto failures_before = sink.stats().failures;
+  const auto began = std::chrono::steady_clock::now();
+  delivery->stop(1s);
+  const auto took = std::chrono::steady_clock::now() - began;
+  CHECK(took >= 900ms);
+  CHECK(took < 1s + options.connect_timeout + 1s);
+  CHECK(sink.stats().failures > failures_before);  // it went on connecting while draining
+  CHECK(sink.lag().delivered_sequence == 0);
+  auto cursor = portcullis::audit::DeliveryCursor::open(tmp.path() / "cursors", options.name);
+  REQUIRE(cursor);
+  CHECK(cursor->position().sequence == 0);
 }
 
 double process_cpu_seconds() {

@@ -36,7 +36,8 @@ struct Fixture {
   AppendCompletion pending;
   bool policies_loaded = true;
   bool audit_writable = true;
-  Result<std::string> reload_result = std::string("sha256:abc");
+  Result<portcullis::admin::ReloadOutcome> reload_result =
+      portcullis::admin::ReloadOutcome{"sha256:abc", {}};
   std::vector<std::string> reloads_by;
   AdminHandler handler;
 
@@ -193,7 +194,9 @@ TEST_CASE("reload runs the reload callback with the operator's identity", "[admi
   Fixture f;
   const auto response = f.must("POST", "/reload");
   CHECK(response.status == 200);
-  CHECK(body_of(response) == json{{"status", "reloaded"}, {"policy_set", "sha256:abc"}});
+  CHECK(body_of(response) == json{{"status", "reloaded"},
+                                  {"policy_set", "sha256:abc"},
+                                  {"needs_restart", json::array()}});
   CHECK(f.reloads_by == std::vector<std::string>{kOps});
 }
 

@@ -153,6 +153,7 @@ TEST_CASE("Every optional field has its documented default", "[config]") {
   CHECK_FALSE(config->admin);
   CHECK(config->logging.level == LogLevel::Info);
   CHECK_FALSE(config->audit.preallocate);
+  CHECK(config->audit.sink_drain_timeout == std::chrono::seconds(5));
 }
 
 TEST_CASE("A plaintext listener loads with a warning at its position", "[config]") {
@@ -264,16 +265,27 @@ audit:
   CHECK(config->audit.sinks[0].address.host == "siem");
 }
 
+// kMinimal with one more `audit` field, "key: value".
+std::string minimal_with_audit_field(const std::string& field) {
+  std::string s = kMinimal;
+  const std::string dir = "  dir: audit\n";
+  s.replace(s.find(dir), dir.size(), dir + "  " + field + "\n");
+  return s;
+}
+
 TEST_CASE("audit.preallocate is read as true or false", "[config]") {
-  const std::string min = kMinimal;
-  const auto with = [&](const std::string& value) {
-    std::string s = min;
-    const std::string dir = "  dir: audit\n";
-    s.replace(s.find(dir), dir.size(), dir + "  preallocate: " + value + "\n");
-    return s;
+  CHECK(load_ok(minimal_with_audit_field("preallocate: true"))->audit.preallocate);
+  CHECK_FALSE(load_ok(minimal_with_audit_field("preallocate: false"))->audit.preallocate);
+}
+
+TEST_CASE("audit.sink_drain_timeout is read as a duration, zero included", "[config]") {
+  const auto read = [](const std::string& value) {
+    return load_ok(minimal_with_audit_field("sink_drain_timeout: " + value))
+        ->audit.sink_drain_timeout;
   };
-  CHECK(load_ok(with("true"))->audit.preallocate);
-  CHECK_FALSE(load_ok(with("false"))->audit.preallocate);
+  CHECK(read("0s") == std::chrono::milliseconds(0));
+  CHECK(read("1500ms") == std::chrono::milliseconds(1500));
+  CHECK(read("10m") == std::chrono::minutes(10));
 }
 
 TEST_CASE("Positions of fields are kept for later checks", "[config]") {
@@ -341,6 +353,9 @@ TEST_CASE("Every configuration error is reported with file:line:column", "[confi
       {"audit.preallocate that is not a boolean",
        replace("  dir: audit\n", "  dir: audit\n  preallocate: on\n"),
        {at(14, 16, "audit.preallocate: 'on' is not a boolean (true or false)")}},
+      {"audit.sink_drain_timeout over ten minutes",
+       replace("  dir: audit\n", "  dir: audit\n  sink_drain_timeout: 11m\n"),
+       {at(14, 23, "audit.sink_drain_timeout: 11m must be from 0ms to 600000ms")}},
       {"bad duration", min + "label_ttl: 5 minutes\n",
        {at(14, 12, "label_ttl: '5 minutes' has an unknown duration unit (ms, s, m, h, d)")}},
       {"limit out of range", min + "limits:\n  max_json_depth: 100000\n",
