@@ -1,4 +1,6 @@
 // GatewayMetrics: the gateway's fixed set of metric families (declared in metrics.hpp).
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "portcullis/admin/metrics.hpp"
@@ -172,6 +174,37 @@ void GatewayMetrics::watch_state(const SessionState& sessions, const RateCounter
   registry_.callback("portcullis_rate_evictions_total",
                      "Active rate windows evicted because the caps were reached.", Type::Counter,
                      [r] { return static_cast<double>(r->evicted()); });
+}
+
+void GatewayMetrics::watch_audit_log(std::function<audit::AuditLogStats()> source) {
+  using Type = Registry::CallbackType;
+  using Stats = audit::AuditLogStats;
+  auto read = std::make_shared<const std::function<audit::AuditLogStats()>>(std::move(source));
+  const auto export_stat = [&](const char* name, const char* help, Type type,
+                               double (*value)(const Stats&)) {
+    registry_.callback(name, help, type, [read, value] { return value((*read)()); });
+  };
+  export_stat("portcullis_audit_records_total", "Audit records written and made durable.",
+              Type::Counter, [](const Stats& s) { return static_cast<double>(s.appended); });
+  export_stat("portcullis_audit_syncs_total",
+              "fdatasync calls of the audit writer (strict group commits, batched syncs).",
+              Type::Counter, [](const Stats& s) { return static_cast<double>(s.syncs); });
+  export_stat("portcullis_audit_sync_seconds_total",
+              "Time the audit writer spent in fdatasync (divide by syncs_total for the mean).",
+              Type::Counter, [](const Stats& s) { return static_cast<double>(s.sync_micros) / 1e6; });
+  export_stat("portcullis_audit_checkpoints_total", "Signed checkpoint records written.",
+              Type::Counter, [](const Stats& s) { return static_cast<double>(s.checkpoints); });
+  export_stat("portcullis_audit_recoveries_total",
+              "Recovery records written (after an unclean stop or a write failure).",
+              Type::Counter, [](const Stats& s) { return static_cast<double>(s.recoveries); });
+  export_stat("portcullis_audit_rotations_total", "Audit files rotated.", Type::Counter,
+              [](const Stats& s) { return static_cast<double>(s.rotations); });
+  export_stat("portcullis_audit_spare_ready",
+              "1 while the next audit file's preallocated spare is ready (audit.preallocate).",
+              Type::Gauge, [](const Stats& s) { return s.spare_ready ? 1.0 : 0.0; });
+  export_stat("portcullis_audit_spare_failures_total",
+              "Preallocated spares that could not be made (a full disk, an I/O error).",
+              Type::Counter, [](const Stats& s) { return static_cast<double>(s.spare_failures); });
 }
 
 void GatewayMetrics::count_policy_invariant_bug() { policy_invariant_bugs_series_.inc(); }

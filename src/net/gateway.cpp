@@ -270,6 +270,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, Diagnos
   // Session and rate state sizes in /metrics; both outlive every render (members of Impl,
   // and renders stop with the admin listener).
   impl->metrics.watch_state(impl->sessions, impl->rates);
+  impl->metrics.watch_audit_log([log = impl->options.audit] { return log->stats(); });
 
   Impl* raw = impl.get();
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(impl)));

@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "portcullis/audit/audit_log.hpp"
+
 namespace portcullis::admin {
 
 class SessionState;
@@ -273,6 +275,16 @@ class GatewayMetrics {
   //   portcullis_rate_keys (gauge), portcullis_rate_evictions_total.
   // Call once; `sessions` and `rates` must outlive this object.
   void watch_state(const SessionState& sessions, const RateCounter& rates);
+
+  // Exports the audit log writer's own totals (AuditLogStats), read from `source` at scrape time:
+  //   portcullis_audit_records_total, portcullis_audit_syncs_total,
+  //   portcullis_audit_sync_seconds_total (time in fdatasync), portcullis_audit_checkpoints_total,
+  //   portcullis_audit_recoveries_total, portcullis_audit_rotations_total,
+  //   portcullis_audit_spare_failures_total (counters), portcullis_audit_spare_ready (gauge, 0/1;
+  //   audit.preallocate). `source` runs under the registry's lock: it must be cheap, must not
+  //   throw, and what it reads must outlive the renders (capture the log by shared_ptr). Call
+  //   once.
+  void watch_audit_log(std::function<audit::AuditLogStats()> source);
 
   // Reads the SIEM sinks' delivery state at every render() and exports, per sink:
   //   portcullis_audit_sink_lag_records, portcullis_audit_sink_lag_seconds,

@@ -160,6 +160,18 @@ TEST_CASE("/metrics shows the session and rate state the gateway keeps", "[gatew
   CHECK(has_metric_line(after, "portcullis_rate_evictions_total 0"));
 }
 
+TEST_CASE("/metrics shows the audit log's own totals", "[gateway][metrics]") {
+  GatewayFixture gw;
+  CHECK(has_metric_line(scrape(gw), "portcullis_audit_records_total 0"));
+  const auto response = gw.post_as_a("/mcp", echo_call());
+  REQUIRE(body_json(response)["result"]["upstream"] == "ok");
+  // The decision record, then the outcome record (written after the answer).
+  REQUIRE(gw.audit().wait_for_outcomes(1, std::chrono::seconds(3)));
+  const std::string after = scrape(gw);
+  CHECK(has_metric_line(after, "portcullis_audit_records_total 2"));
+  CHECK(has_metric_line(after, "portcullis_audit_spare_ready 0"));
+}
+
 TEST_CASE("/metrics shows each SIEM sink's lag, alarm and delivery", "[gateway][metrics][siem]") {
   GatewayFixture gw;
   const auto log_dir = gw.dir() / "siem-log";

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,38 @@ TEST_CASE("watch_state exports the state's sizes and evictions at scrape time",
            "portcullis_session_dropped_strings_total 0",
            "portcullis_rate_keys 2",
            "portcullis_rate_evictions_total 0",
+       }) {
+    INFO(line);
+    CHECK(has_line(text, line));
+  }
+}
+
+TEST_CASE("watch_audit_log exports the audit writer's totals at scrape time", "[admin][metrics]") {
+  GatewayMetrics metrics;
+  auto stats = std::make_shared<portcullis::audit::AuditLogStats>();
+  metrics.watch_audit_log([stats] { return *stats; });
+  CHECK(has_line(metrics.render(), "portcullis_audit_records_total 0"));
+  CHECK(has_line(metrics.render(), "portcullis_audit_spare_ready 0"));
+  stats->appended = 42;
+  stats->syncs = 10;
+  stats->sync_micros = 2'500'000;
+  stats->checkpoints = 3;
+  stats->recoveries = 1;
+  stats->rotations = 2;
+  stats->spare_ready = true;
+  stats->spare_failures = 4;
+  const std::string text = metrics.render();
+  for (const char* line : {
+           "# TYPE portcullis_audit_records_total counter",
+           "portcullis_audit_records_total 42",
+           "portcullis_audit_syncs_total 10",
+           "portcullis_audit_sync_seconds_total 2.5",
+           "portcullis_audit_checkpoints_total 3",
+           "portcullis_audit_recoveries_total 1",
+           "portcullis_audit_rotations_total 2",
+           "# TYPE portcullis_audit_spare_ready gauge",
+           "portcullis_audit_spare_ready 1",
+           "portcullis_audit_spare_failures_total 4",
        }) {
     INFO(line);
     CHECK(has_line(text, line));
