@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audit_test_support.hpp"
+#include "support/wait_until.hpp"
 #include "portcullis/audit/verifier.hpp"
 
 using namespace audit_test;
@@ -43,11 +44,7 @@ class Completions {
     return done_.size();
   }
   bool wait_for(std::size_t n, std::chrono::milliseconds timeout = 10s) const {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (count() < n && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(1ms);
-    }
-    return count() >= n;
+    return portcullis::test::wait_until([this, n] { return count() >= n; }, timeout, 1ms);
   }
   std::vector<std::pair<int, Result<AppendReceipt>>> results() const {
     const std::lock_guard lock(mutex_);

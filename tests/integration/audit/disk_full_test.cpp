@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "audit_test_support.hpp"
+#include "support/wait_until.hpp"
 #include "portcullis/audit/scan.hpp"
 #include "portcullis/audit/verifier.hpp"
 
@@ -243,14 +244,8 @@ class RemovalWatch {
 // True once the log counts a spare it could not make (30 s bound only so that a broken writer
 // fails, not hangs).
 bool wait_for_spare_failure(AuditLog& log) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (log.stats().spare_failures == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return portcullis::test::wait_until([&log] { return log.stats().spare_failures > 0; },
+                                      std::chrono::seconds(30), std::chrono::milliseconds(10));
 }
 
 AuditLogOptions preallocating(const std::filesystem::path& dir) {

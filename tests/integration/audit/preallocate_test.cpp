@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "audit_test_support.hpp"
+#include "support/wait_until.hpp"
 #include "portcullis/audit/log_reader.hpp"
 #include "portcullis/audit/scan.hpp"
 #include "portcullis/audit/verifier.hpp"
@@ -38,14 +39,7 @@ AuditLogOptions prealloc_options(const std::filesystem::path& dir,
 // Polls until `done` holds. The bound only turns a hang into a failure: a 256 KiB spare is ready
 // in milliseconds even on a loaded machine.
 bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+  return portcullis::test::wait_until(done, std::chrono::seconds(30), std::chrono::milliseconds(2));
 }
 
 std::vector<std::filesystem::path> log_files(const std::filesystem::path& dir) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "audit_test_support.hpp"
+#include "support/wait_until.hpp"
 #include "portcullis/audit/verifier.hpp"
 
 namespace {
@@ -39,14 +40,7 @@ using namespace audit_test;
 namespace {
 
 bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+  return portcullis::test::wait_until(done, std::chrono::seconds(30), std::chrono::milliseconds(2));
 }
 
 AuditLogOptions preallocating(const std::filesystem::path& dir) {

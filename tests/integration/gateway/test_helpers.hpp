@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "support/tls_client.hpp"
+#include "support/wait_until.hpp"
 
 namespace portcullis::test {
 
@@ -24,14 +25,7 @@ inline std::string echo_call(int id = 1, const std::string& name = "echo") {
 // TLS alert went out).
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return wait_until(condition, timeout, std::chrono::milliseconds(10));
 }
 
 // True when the Prometheus text holds exactly this sample line.

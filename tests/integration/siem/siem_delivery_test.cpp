@@ -306,8 +306,9 @@ TEST_CASE("Stopped with time to drain, a sink delivers what the log holds and st
   fx::Rsyslog rsyslog(tmp.path() / "rsyslog", certs, rsyslog_input_for(type), fx::free_port());
   rsyslog.start();
   auto options = sink_options(type, certs, rsyslog.port());
-  // An idle sink looks for new records only every 5 s: the records appended below are still
-  // unseen when stop() is called, as a shutdown's final checkpoint is.
+  // An idle sink then looks for new records once a second (its idle wait), not every 20 ms: the
+  // records appended below are still unseen when stop() is called, as a shutdown's final
+  // checkpoint is.
   options.poll_interval = 5s;
   {
     auto delivery = start_delivery(tmp.path(), options);

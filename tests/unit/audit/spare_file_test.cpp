@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
 
 using portcullis::audit::detail::kSpareFileName;
 using portcullis::audit::detail::kSpareTempName;
@@ -31,14 +32,7 @@ constexpr std::uint64_t kChunk = 256 * 1024;  // SpareFile's unit of size
 // Polls until `done` holds. The bound is only there so a broken SpareFile fails the test instead
 // of hanging it: a spare of a few hundred KiB is ready in milliseconds, even on a loaded machine.
 bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+  return portcullis::test::wait_until(done, std::chrono::seconds(30), std::chrono::milliseconds(2));
 }
 
 std::string read_all(const std::filesystem::path& file) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "log_files.hpp"
+#include "support/wait_until.hpp"
 
 using namespace std::chrono_literals;
 using portcullis::Result;
@@ -127,14 +128,8 @@ struct Harness {
   }
   std::filesystem::path log() const { return dir.path() / "log"; }
   bool wait_delivered(std::uint64_t sequence, std::chrono::milliseconds timeout = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (runner->lag().delivered_sequence != sequence) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return portcullis::test::wait_until(
+        [&] { return runner->lag().delivered_sequence == sequence; }, timeout, 2ms);
   }
   std::vector<std::uint64_t> sent() {
     std::lock_guard lock(state->mutex);
@@ -156,14 +151,7 @@ std::vector<std::uint64_t> range(std::uint64_t first, std::uint64_t last) {
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
+  return portcullis::test::wait_until(done, timeout, 2ms);
 }
 
 }  // namespace
@@ -270,6 +258,58 @@ TEST_CASE("Connection failures are retried with back-off and counted", "[siem][r
   CHECK(stats.connects >= 1);
   CHECK(stats.last_error.empty());  // cleared by the delivery that followed
   CHECK(h.sent() == range(1, 3));
+}
+
+TEST_CASE("Finishing, a sink delivers the records it had not seen yet, then stops",
+          "[siem][runner][drain]") {
+  Harness h;
+  std::filesystem::create_directories(h.log());
+  append_records(h.log(), kFile, 1, 5);
+  auto options = fast_options();
+  options.poll_interval = 10min;  // idle, it looks at the log once a second (its idle wait)
+  const bool acknowledges = GENERATE(true, false);
+  h.state->acknowledges = acknowledges;
+  h.start(options);
+  REQUIRE(h.wait_delivered(5));
+  append_records(h.log(), kFile, 6, 9);  // as the shutdown checkpoint is written
+  h.runner->finish_by(std::chrono::steady_clock::now() + 10min);
+  h.runner->join();  // returns once caught up, long before the deadline
+  CHECK(h.runner->lag().delivered_sequence == 9);
+  CHECK(h.stored_cursor() == 9);
+  CHECK(h.sent() == range(1, 9));
+  CHECK(h.runner->stats().failures == 0);
+}
+
+TEST_CASE("Finishing, a sink keeps retrying a failing receiver until the deadline only",
+          "[siem][runner][drain]") {
+  Harness h;
+  std::filesystem::create_directories(h.log());
+  append_records(h.log(), kFile, 1, 4);
+  h.state->connect_failures_left = 1'000'000;
+  h.start(fast_options());
+  REQUIRE(wait_for([&] { return h.runner->stats().failures >= 1; }));
+  const auto began = std::chrono::steady_clock::now();
+  h.runner->finish_by(began + 300ms);
+  h.runner->join();
+  const auto took = std::chrono::steady_clock::now() - began;
+  CHECK(took >= 290ms);
+  CHECK(took < 5s);
+  CHECK(h.runner->stats().failures >= 3);  // back-off of 5-20 ms: it kept trying meanwhile
+  CHECK(h.runner->lag().delivered_sequence == 0);
+  CHECK(h.sent().empty());
+}
+
+TEST_CASE("A stop request ends a finishing sink at once", "[siem][runner][drain]") {
+  Harness h;
+  std::filesystem::create_directories(h.log());
+  append_records(h.log(), kFile, 1, 4);
+  h.state->connect_failures_left = 1'000'000;
+  h.start(fast_options());
+  REQUIRE(wait_for([&] { return h.runner->stats().failures >= 1; }));
+  const auto began = std::chrono::steady_clock::now();
+  h.runner->finish_by(began + 10min);
+  h.runner->stop();
+  CHECK(std::chrono::steady_clock::now() - began < 5s);
 }
 
 TEST_CASE("A corrupt log stalls delivery at the bad record and reports it", "[siem][runner]") {
