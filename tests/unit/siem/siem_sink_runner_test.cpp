@@ -280,14 +280,20 @@ TEST_CASE("Finishing, a sink delivers the records it had not seen yet, then stop
   CHECK(h.runner->stats().failures == 0);
 }
 
-TEST_CASE("Finishing, a sink keeps retrying a failing receiver until the deadline only",
-          "[siem][runner][drain]") {
-  Harness h;
+// Four records to deliver and a receiver that refuses every connection; returns once the sink
+// has failed at least once.
+void start_against_refusing_receiver(Harness& h) {
   std::filesystem::create_directories(h.log());
   append_records(h.log(), kFile, 1, 4);
   h.state->connect_failures_left = 1'000'000;
   h.start(fast_options());
   REQUIRE(wait_for([&] { return h.runner->stats().failures >= 1; }));
+}
+
+TEST_CASE("Finishing, a sink keeps retrying a failing receiver until the deadline only",
+          "[siem][runner][drain]") {
+  Harness h;
+  start_against_refusing_receiver(h);
   const auto began = std::chrono::steady_clock::now();
   h.runner->finish_by(began + 300ms);
   h.runner->join();
@@ -301,11 +307,7 @@ TEST_CASE("Finishing, a sink keeps retrying a failing receiver until the deadlin
 
 TEST_CASE("A stop request ends a finishing sink at once", "[siem][runner][drain]") {
   Harness h;
-  std::filesystem::create_directories(h.log());
-  append_records(h.log(), kFile, 1, 4);
-  h.state->connect_failures_left = 1'000'000;
-  h.start(fast_options());
-  REQUIRE(wait_for([&] { return h.runner->stats().failures >= 1; }));
+  start_against_refusing_receiver(h);
   const auto began = std::chrono::steady_clock::now();
   h.runner->finish_by(began + 10min);
   h.runner->stop();
