@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "audit/log_recovery.hpp"
 #include "portcullis/audit/file_data.hpp"
@@ -46,6 +47,14 @@ FileAuditLog::~FileAuditLog() {
   close();
   if (fd_ >= 0) {
     ::close(fd_);
+  }
+  close_unsynced_next_file();
+}
+
+void FileAuditLog::close_unsynced_next_file() {
+  if (unsynced_next_file_) {
+    ::close(unsynced_next_file_->fd);
+    unsynced_next_file_.reset();
   }
 }
 
@@ -826,7 +835,13 @@ void FileAuditLog::cut_unwritten_tail() {
 
 Result<void> FileAuditLog::open_next_file(const std::string& name) {
   const auto path = options_.dir / name;
-  auto next = install_ready_spare(path);
+  std::optional<NewFile> next;
+  if (unsynced_next_file_ && pending_next_file_ == name) {
+    next = std::exchange(unsynced_next_file_, std::nullopt);
+  } else {
+    close_unsynced_next_file();
+    next = install_ready_spare(path);
+  }
   if (!next) {
     auto fd = create_log_file(path);
     if (!fd) {
@@ -836,9 +851,10 @@ Result<void> FileAuditLog::open_next_file(const std::string& name) {
     next = NewFile{*fd, 0};
   }
   if (auto synced = sync_directory(options_.dir); !synced) {
-    // The file has its name but it may not survive a power failure: not a file to write to.
-    ::close(next->fd);
+    // The file has its name but it may not survive a power failure: not a file to write to
+    // yet. It is kept open for the next try, which syncs the directory again.
     pending_next_file_ = name;
+    unsynced_next_file_ = next;
     return synced;
   }
   if (fd_ >= 0) {

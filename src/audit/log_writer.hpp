@@ -125,7 +125,10 @@ class FileAuditLog final : public AuditLog {
   // `check_removed`); on failure rolls the chain back (recover() cuts the file back).
   Result<void> flush(bool sync, const ChainState& before, bool check_removed = true);
   Result<void> rotate(std::chrono::system_clock::time_point now);
+  // Token held: opens `name` as the current file (a ready spare renamed to it, else a new file)
+  // and fsyncs the directory; on failure fd_ is left as it was.
   Result<void> open_next_file(const std::string& name);
+  void close_unsynced_next_file();
   // An opened file for the next log file and the NUL bytes it holds ahead of its data.
   struct NewFile {
     int fd = -1;
@@ -183,7 +186,10 @@ class FileAuditLog final : public AuditLog {
   std::string buffer_;
   Sha256 hasher_;
   std::string failure_;           // why the log is failing ("" when healthy)
-  std::string pending_next_file_; // named by a rotation checkpoint but not created yet
+  std::string pending_next_file_; // named by a rotation checkpoint but not opened yet
+  // pending_next_file_, created (or a spare renamed to it) by a try whose directory fsync failed:
+  // the next try syncs the directory again instead of failing on the existing name.
+  std::optional<NewFile> unsynced_next_file_;
 
   mutable std::mutex error_mutex_;
   std::string last_error_;        // guarded by error_mutex_

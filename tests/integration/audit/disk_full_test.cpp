@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "audit_test_support.hpp"
+#include "recovered_log_check.hpp"
 #include "support/wait_until.hpp"
 #include "portcullis/audit/scan.hpp"
 #include "portcullis/audit/verifier.hpp"
@@ -37,20 +38,6 @@ bool wait_healthy(AuditLog& log) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return log.healthy();
-}
-
-void check_recovered_log(const std::filesystem::path& dir) {
-  auto report = verify_files({dir}, {});
-  REQUIRE(report);
-  if (report->problem) {
-    FAIL(report->problem->line << ": " << report->problem->message);
-  }
-  bool saw = false;
-  REQUIRE(scan_records(dir, [&](const nlohmann::json& r) {
-    saw = saw || (r["unmapped"]["kind"] == "recovery" &&
-                  r["unmapped"]["recovery"]["reason"] == "write failure");
-  }));
-  CHECK(saw);
 }
 
 struct Unmount {
