@@ -3,8 +3,11 @@ import net from 'node:net';
 import fs from 'node:fs';
 import { Agent, fetch as undiciFetch } from 'undici';
 
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it; tiny race, fine for tests). */
-export async function freePort() {
+// Ports this process has handed out: the kernel may give a port that was just closed to the
+// next bind(0) again, and two services of one topology must not be told the same port.
+const handedOut = new Set();
+
+function unusedPort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -14,6 +17,20 @@ export async function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A port that was free a moment ago on 127.0.0.1 (the OS picks it; tiny race with other
+ * processes, fine for tests), never one this process handed out before.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = await unusedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /**

@@ -31,7 +31,9 @@ action(type="omfile" file="${path.join(dir, 'raw.log')}" template="raw")
     /** The JSON texts rsyslog holds, byte for byte (each MSG from its first '{'). */
     lines() {
       if (!fs.existsSync(received)) return [];
-      return fs.readFileSync(received, 'utf8').split('\n').filter((l) => l.includes('{')).map((l) => l.slice(l.indexOf('{')));
+      // Complete lines only: rsyslog may be writing the last one as we read.
+      const text = fs.readFileSync(received, 'utf8');
+      return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.includes('{')).map((l) => l.slice(l.indexOf('{')));
     },
     /** The same, parsed. */
     records() { return this.lines().map((l) => JSON.parse(l)); },

@@ -75,12 +75,16 @@ describe('scenario 9: audit', { skip }, () => {
     // Stopping writes the shutdown checkpoint (and the outcome of any stream still open), which
     // the sink delivers before the process exits (audit.sink_drain_timeout); rsyslog writes what
     // it acknowledged a moment later.
-    await topo.gateway.stop();
+    topo.gatewayExit = await topo.gateway.stop();
     files = topo.gateway.auditFiles();
     records = files.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
     await waitFor(() => topo.rsyslog.records().length >= records.length, { timeoutMs: 10000, what: 'rsyslog to hold the records written at shutdown' }).catch(() => {});
   });
   after(async () => { await topo?.stop(); });
+
+  it('stops by itself on SIGTERM (drain, final checkpoint, SIEM delivery) within the grace time', () => {
+    assert.deepEqual(topo.gatewayExit, { code: 0, signal: null }, `the gateway's output:\n${topo.gateway.proc.output().slice(-4000)}`);
+  });
 
   it('passes `portcullis audit verify` (with the public key)', () => {
     const v = topo.gateway.verifyAudit(files);
@@ -123,13 +127,14 @@ describe('scenario 9: audit', { skip }, () => {
     const byUid = new Map(received.map((r) => [r.metadata?.uid, r]));
     // Every record, the shutdown checkpoint included.
     assert.ok(records.at(-1).unmapped?.checkpoint, 'the log ends with the shutdown checkpoint');
-    for (const r of records) assert.deepEqual(byUid.get(r.metadata.uid), r, `record seq ${r.metadata.sequence} as rsyslog holds it`);
+    const gatewayLog = () => `\n--- the gateway's output ---\n${topo.gateway.proc.output().slice(-4000)}`;
+    for (const r of records) assert.deepEqual(byUid.get(r.metadata.uid), r, `record seq ${r.metadata.sequence} as rsyslog holds it (rsyslog holds ${received.length} of ${records.length})${gatewayLog()}`);
     assert.ok(received.length >= calls.length, `rsyslog holds ${received.length} records`);
     // What rsyslog holds, byte for byte and in order, verifies as a chain on its own.
     const siemCopy = path.join(topo.work, 'siem-copy.jsonl');
     fs.writeFileSync(siemCopy, `${topo.rsyslog.lines().join('\n')}\n`);
     const v = topo.gateway.verifyAudit([siemCopy]);
-    assert.equal(v.code, 0, `the SIEM's copy: ${v.command}\n${v.output}`);
+    assert.equal(v.code, 0, `the SIEM's copy: ${v.command}\n${v.output}${gatewayLog()}`);
   });
 
   it('counts the refused handshakes in /metrics', () => {
