@@ -38,7 +38,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# N loopback ports that were free a moment ago, all different (one process: the kernel may hand a
+# port that was just closed to the next bind again).
+free_ports() {
+  node -e '
+    const net = require("net"); const want = Number(process.argv[1]); const ports = new Set();
+    const next = () => { if (ports.size === want) { console.log([...ports].join(" ")); return; }
+      const s = net.createServer(); s.listen(0, "127.0.0.1", () => { ports.add(s.address().port); s.close(next); }); };
+    next();' "$1"
+}
 
 # wait_for DESCRIPTION COMMAND...: retries COMMAND for up to 30 s.
 wait_for() {
@@ -94,9 +102,7 @@ bash "$e2e/pki/make-pki.sh" "$run/pki" >/dev/null
 "$bin" keygen --out "$run/keys" >/dev/null
 mkdir -p "$run/audit"
 
-tools_port="$(free_port)"
-gw_port="$(free_port)"
-admin_port="$(free_port)"
+read -r tools_port gw_port admin_port < <(free_ports 3)
 
 step "Starting the MCP tool server (server-everything) on 127.0.0.1:$tools_port"
 PORT="$tools_port" node "$e2e/node_modules/@modelcontextprotocol/server-everything/dist/index.js" streamableHttp \

@@ -22,7 +22,12 @@ const dim = (s) => paint('2', s);
 function auditRecords() {
   const dir = opt['audit-dir'];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()
-    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+    .flatMap((f) => completeLines(fs.readFileSync(path.join(dir, f), 'utf8')).map((l) => JSON.parse(l)));
+}
+
+/** The complete lines of a log file the gateway may be appending to (an outcome record). */
+function completeLines(text) {
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
 }
 const policyOf = (r) => (r.unmapped?.policy_ids?.length ? r.unmapped.policy_ids.join(', ') : r.policy?.name ?? r.policy?.uid ?? '(none: default deny)');
 

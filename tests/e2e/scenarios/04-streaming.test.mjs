@@ -27,9 +27,10 @@ describe('scenario 4: streaming', () => {
     assert.deepEqual(seen.map((s) => s.progress), [1, 2, 3, 4], `progress events: ${JSON.stringify(seen)}`);
     // The tool sleeps 500 ms before each step. Buffering would deliver all four at once, at the end.
     assert.ok(seen[0].at < done - 1000, `first progress at ${seen[0].at} ms, result at ${done} ms`);
-    for (let i = 1; i < seen.length; i++) {
-      const gap = seen[i].at - seen[i - 1].at;
-      assert.ok(gap >= 250, `progress ${i} → ${i + 1} came ${gap} ms apart: ${JSON.stringify(seen)}`);
-    }
+    // Nominally 500 ms apart. A stall of this test's process while an event is in flight shortens
+    // one gap (and lengthens the one before): allow one short gap, not a spread that collapsed.
+    const gaps = seen.slice(1).map((s, i) => s.at - seen[i].at);
+    assert.ok(seen.at(-1).at - seen[0].at >= 750, `progress events spread over less than 750 ms: ${JSON.stringify(seen)}`);
+    assert.ok(gaps.filter((g) => g < 250).length <= 1, `progress gaps ${JSON.stringify(gaps)} ms: ${JSON.stringify(seen)}`);
   });
 });

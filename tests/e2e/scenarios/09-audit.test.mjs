@@ -21,6 +21,12 @@ const ALLOWED = 1;
 const BLOCKED = 2;
 const skip = !viaGateway && 'direct mode: there is no audit log';
 
+// The refused handshakes /metrics counts, over every listener and reason.
+function handshakeFailures(metricsText) {
+  const lines = metricsText.split('\n').filter((l) => l.startsWith('portcullis_tls_handshake_failures_total'));
+  return { total: lines.reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0), lines };
+}
+
 describe('scenario 9: audit', { skip }, () => {
   let topo;
   const calls = []; // { marker, disposition, forwarded }
@@ -66,7 +72,9 @@ describe('scenario 9: audit', { skip }, () => {
     for (const identity of [null, 'expired', 'rogue']) {
       await topo.fetchAs(identity)(`${topo.mcpUrl}`, { method: 'POST', body: '{}' }).catch(() => {});
     }
-    topo.metricsText = await topo.gateway.metrics();
+    // A refused handshake is counted after its alert went out: scrape until all three are in.
+    await waitFor(async () => handshakeFailures(topo.metricsText = await topo.gateway.metrics()).total >= 3,
+      { timeoutMs: 10000, what: 'three refused handshakes in /metrics' }).catch(() => {});
     await alpha.close();
 
     // SIEM delivery is asynchronous: wait until rsyslog has everything the file has.
@@ -138,8 +146,7 @@ describe('scenario 9: audit', { skip }, () => {
   });
 
   it('counts the refused handshakes in /metrics', () => {
-    const lines = topo.metricsText.split('\n').filter((l) => l.startsWith('portcullis_tls_handshake_failures_total'));
-    const total = lines.reduce((sum, l) => sum + Number(l.trim().split(/\s+/).at(-1)), 0);
+    const { total, lines } = handshakeFailures(topo.metricsText);
     assert.ok(total >= 3, `handshake failures counted: ${total}\n${lines.join('\n')}`);
   });
 });

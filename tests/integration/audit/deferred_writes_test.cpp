@@ -137,10 +137,10 @@ TEST_CASE("queued records nobody writes are written and fdatasynced by the write
     std::this_thread::sleep_for(1ms);
   }
   CHECK((*log)->stats().syncs > syncs_before);
-  // Not written at once (it waited for company), and not much later than the interval (the
-  // bound is generous: this machine is shared).
+  // Not written at once (it waited for company), and not at the 60 s sync interval either (the
+  // upper bound is generous: a shared disk can stretch the fdatasync a lot).
   CHECK(took >= 90ms);
-  CHECK(took < 2s);
+  CHECK(took < 10s);
   (*log)->close();
   CHECK(intact(dir.path()));
 }

@@ -352,6 +352,8 @@ TEST_CASE("preallocate: the spare is never a log file, for listing or for retent
   // The next spare is ready (and on disk) while retention has run at every rotation.
   REQUIRE(eventually([&] { return (*log)->stats().spare_ready; }));
   REQUIRE(std::filesystem::exists(dir.path() / kSpare));
+  // Retention runs just after a rotation is counted: wait for it.
+  REQUIRE(eventually([&] { return log_files(dir.path()).size() == 2; }));
   const auto files = log_files(dir.path());
   CHECK(files.size() == 2);
   for (const auto& file : files) {

@@ -316,7 +316,7 @@ TEST_CASE("give_back removes a ready spare and the next waits for retry_after", 
   SpareFile spare(
       dir.path(), kSpareBytes, [&] { ++readied; }, std::chrono::milliseconds(300));
   REQUIRE(eventually([&] { return spare.ready(); }));
-  CHECK(readied == 1);
+  REQUIRE(eventually([&] { return readied == 1; }));  // called just after ready() turns true
   const auto given_back = std::chrono::steady_clock::now();
   spare.give_back();
   CHECK_FALSE(spare.ready());
@@ -324,7 +324,7 @@ TEST_CASE("give_back removes a ready spare and the next waits for retry_after", 
   CHECK(spare.last_error().find("give its space back") != std::string::npos);
   REQUIRE(eventually([&] { return spare.ready(); }));
   CHECK(std::chrono::steady_clock::now() - given_back >= std::chrono::milliseconds(300));
-  CHECK(readied == 2);
+  REQUIRE(eventually([&] { return readied == 2; }));
   CHECK(fs::exists(dir.path() / kSpareFileName));
 }
 

@@ -294,13 +294,14 @@ TEST_CASE("Finishing, a sink keeps retrying a failing receiver until the deadlin
           "[siem][runner][drain]") {
   Harness h;
   start_against_refusing_receiver(h);
+  const auto failures_before = h.runner->stats().failures;
   const auto began = std::chrono::steady_clock::now();
   h.runner->finish_by(began + 300ms);
   h.runner->join();
   const auto took = std::chrono::steady_clock::now() - began;
   CHECK(took >= 290ms);
   CHECK(took < 5s);
-  CHECK(h.runner->stats().failures >= 3);  // back-off of 5-20 ms: it kept trying meanwhile
+  CHECK(h.runner->stats().failures > failures_before);  // it kept trying meanwhile
   CHECK(h.runner->lag().delivered_sequence == 0);
   CHECK(h.sent().empty());
 }
