@@ -101,12 +101,17 @@ GatewayMetrics::GatewayMetrics()
                                            {"listener", "reason"})),
       quarantined_agents(registry_.gauge("portcullis_quarantined_agents",
                                          "Agents currently quarantined (denied everything).")),
+      restart_pending_settings(registry_.gauge(
+          "portcullis_restart_pending_settings",
+          "Start-only settings the last successful reload found changed (they apply at the "
+          "next restart).")),
       policy_invariant_bugs(registry_.counter(
           "portcullis_policy_invariant_bugs_total",
           "Broken invariants in the decision path (the call was denied; this is a bug).")),
       decision_duration_series_(decision_duration.with({})),
       audit_append_failures_series_(audit_append_failures.with({})),
       quarantined_agents_series_(quarantined_agents.with({})),
+      restart_pending_settings_series_(restart_pending_settings.with({})),
       policy_invariant_bugs_series_(policy_invariant_bugs.with({})) {
   // Both reload results show 0 from the start, so an alert on `failed` has a series to watch.
   reloads.with({to_string(ReloadResult::Ok)});
@@ -148,6 +153,10 @@ void GatewayMetrics::count_handshake_failure(std::string_view listener, std::str
 
 void GatewayMetrics::set_quarantined_agents(std::size_t n) {
   quarantined_agents_series_.set(static_cast<double>(n));
+}
+
+void GatewayMetrics::set_restart_pending_settings(std::size_t n) {
+  restart_pending_settings_series_.set(static_cast<double>(n));
 }
 
 void GatewayMetrics::watch_state(const SessionState& sessions, const RateCounter& rates) {

@@ -441,6 +441,7 @@ Result<admin::ReloadOutcome> Gateway::reload(const std::string& by) {
     impl.admin_tls->store(std::move(admin_tls));
   }
   impl.metrics.count_reload(admin::ReloadResult::Ok);
+  impl.metrics.set_restart_pending_settings(outcome.needs_restart.size());
   spdlog::info("reloaded by=\"{}\" policy_set={}", by, hash);
   audit::AdminEvent event;
   event.kind = audit::AdminEvent::Kind::Reload;

@@ -266,6 +266,9 @@ class GatewayMetrics {
   // "no_identity", "protocol", "timeout"): it is a label value.
   void count_handshake_failure(std::string_view listener, std::string_view reason);
   void set_quarantined_agents(std::size_t n);
+  // After a successful reload: how many start-only settings the file changes (they keep their
+  // values until a restart; 0 = everything in the file is in force).
+  void set_restart_pending_settings(std::size_t n);
   // A broken invariant in the decision path (CONVENTIONS "Errors" 3): denied, logged, counted.
   void count_policy_invariant_bug();
 
@@ -331,6 +334,8 @@ class GatewayMetrics {
   Family<Counter>& handshake_failures;
   // portcullis_quarantined_agents
   Family<Gauge>& quarantined_agents;
+  // portcullis_restart_pending_settings
+  Family<Gauge>& restart_pending_settings;
   // portcullis_policy_invariant_bugs_total
   Family<Counter>& policy_invariant_bugs;
 
@@ -339,6 +344,7 @@ class GatewayMetrics {
   Histogram& decision_duration_series_;
   Counter& audit_append_failures_series_;
   Gauge& quarantined_agents_series_;
+  Gauge& restart_pending_settings_series_;
   Counter& policy_invariant_bugs_series_;
 
   void refresh_audit_sinks() const;

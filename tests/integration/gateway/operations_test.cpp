@@ -46,6 +46,8 @@ TEST_CASE("a reload applies the policies and names the start-only settings it co
   REQUIRE(reloaded);
   CHECK(reloaded->needs_restart == std::vector<std::string>{"audit.redaction", "label_ttl"});
   CHECK(gw.gateway().policy_set_hash() == reloaded->policy_set);
+  CHECK(has_metric_line(gw.gateway().metrics().render(),
+                        "portcullis_restart_pending_settings 2"));
 }
 
 TEST_CASE("a bad reload keeps the running set and says why", "[gateway][reload]") {

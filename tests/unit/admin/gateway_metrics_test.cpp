@@ -34,6 +34,7 @@ TEST_CASE("a fresh gateway registry declares every gateway metric", "[admin][met
            "# TYPE portcullis_reloads_total counter",
            "# TYPE portcullis_tls_handshake_failures_total counter",
            "# TYPE portcullis_quarantined_agents gauge",
+           "# TYPE portcullis_restart_pending_settings gauge",
            "# TYPE portcullis_policy_invariant_bugs_total counter",
        }) {
     INFO(type_line);
@@ -44,6 +45,7 @@ TEST_CASE("a fresh gateway registry declares every gateway metric", "[admin][met
   CHECK(has_line(text, "portcullis_reloads_total{result=\"ok\"} 0"));
   CHECK(has_line(text, "portcullis_audit_append_failures_total 0"));
   CHECK(has_line(text, "portcullis_quarantined_agents 0"));
+  CHECK(has_line(text, "portcullis_restart_pending_settings 0"));
   CHECK(has_line(text, "portcullis_policy_invariant_bugs_total 0"));
   CHECK(has_line(text, "portcullis_decision_duration_seconds_count 0"));
 }
@@ -64,6 +66,7 @@ TEST_CASE("the gateway shorthands count into the labelled series", "[admin][metr
   metrics.count_reload(ReloadResult::Failed);
   metrics.count_handshake_failure("agents", "no_certificate");
   metrics.set_quarantined_agents(3);
+  metrics.set_restart_pending_settings(2);
   metrics.count_policy_invariant_bug();
 
   const std::string text = metrics.render();
@@ -85,6 +88,7 @@ TEST_CASE("the gateway shorthands count into the labelled series", "[admin][metr
            "portcullis_reloads_total{result=\"failed\"} 1",
            "portcullis_tls_handshake_failures_total{listener=\"agents\",reason=\"no_certificate\"} 1",
            "portcullis_quarantined_agents 3",
+           "portcullis_restart_pending_settings 2",
            "portcullis_policy_invariant_bugs_total 1",
        }) {
     INFO(line);
