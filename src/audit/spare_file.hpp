@@ -95,8 +95,8 @@ class SpareFile {
   const std::function<void()> on_ready_;
   const std::chrono::milliseconds retry_after_;
   const FreeSpace free_space_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<std::uint64_t> failures_{0};  // read between the chunks of a preparation
+  std::atomic<bool> stopping_{false};       // read between the chunks of a preparation
+  std::atomic<std::uint64_t> failures_{0};  // failures(), from any thread
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   mutable std::condition_variable pause_wake_;

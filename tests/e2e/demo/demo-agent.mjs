@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { completeLines } from '../lib/files.mjs';
 import { connectMcp, resultText } from '../lib/mcp-agent.mjs';
 import { tlsFetch } from '../lib/net.mjs';
 
@@ -22,12 +23,7 @@ const dim = (s) => paint('2', s);
 function auditRecords() {
   const dir = opt['audit-dir'];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()
-    .flatMap((f) => completeLines(fs.readFileSync(path.join(dir, f), 'utf8')).map((l) => JSON.parse(l)));
-}
-
-/** The complete lines of a log file the gateway may be appending to (an outcome record). */
-function completeLines(text) {
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+    .flatMap((f) => completeLines(path.join(dir, f)).map((l) => JSON.parse(l)));
 }
 const policyOf = (r) => (r.unmapped?.policy_ids?.length ? r.unmapped.policy_ids.join(', ') : r.policy?.name ?? r.policy?.uid ?? '(none: default deny)');
 

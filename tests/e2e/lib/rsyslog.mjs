@@ -2,6 +2,7 @@
 // writing each message's MSG part, one per line, to <dir>/received.log — the SIEM of scenario 9.
 import fs from 'node:fs';
 import path from 'node:path';
+import { completeLines } from './files.mjs';
 import { freePort, waitForPort } from './net.mjs';
 import { startProcess } from './procs.mjs';
 
@@ -31,9 +32,7 @@ action(type="omfile" file="${path.join(dir, 'raw.log')}" template="raw")
     /** The JSON texts rsyslog holds, byte for byte (each MSG from its first '{'). */
     lines() {
       if (!fs.existsSync(received)) return [];
-      // Complete lines only: rsyslog may be writing the last one as we read.
-      const text = fs.readFileSync(received, 'utf8');
-      return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.includes('{')).map((l) => l.slice(l.indexOf('{')));
+      return completeLines(received).filter((l) => l.includes('{')).map((l) => l.slice(l.indexOf('{')));
     },
     /** The same, parsed. */
     records() { return this.lines().map((l) => JSON.parse(l)); },

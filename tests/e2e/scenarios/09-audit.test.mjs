@@ -16,6 +16,7 @@ import { a2aClient } from '../lib/a2a-client.mjs';
 import { curlPost, rawMcpSession } from '../lib/curl.mjs';
 import { marker } from '../lib/expect.mjs';
 import { waitFor } from '../lib/net.mjs';
+import { completeLines } from '../lib/files.mjs';
 
 const ALLOWED = 1;
 const BLOCKED = 2;
@@ -78,7 +79,7 @@ describe('scenario 9: audit', { skip }, () => {
     await alpha.close();
 
     // SIEM delivery is asynchronous: wait until rsyslog has everything the file has.
-    const fileRecords = () => topo.gateway.auditFiles().flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
+    const fileRecords = () => topo.gateway.auditFiles().flatMap(completeLines);
     await waitFor(() => topo.rsyslog.records().length >= fileRecords().length, { timeoutMs: 20000, what: 'rsyslog to hold every record' }).catch(() => {});
     // Stopping writes the shutdown checkpoint (and the outcome of any stream still open), which
     // the sink delivers before the process exits (audit.sink_drain_timeout); rsyslog writes what
